@@ -1,0 +1,85 @@
+"""Domain errors. They carry no HTTP knowledge; the service maps them to statuses in one place."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+
+class CatalogError(Exception):
+    """Base class of every error the catalogue raises on purpose."""
+
+    code = "CatalogError"
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class InvalidParameter(CatalogError):
+    """A request parameter is malformed; the message says what is valid."""
+
+    code = "InvalidParameter"
+
+
+class InvalidVersion(InvalidParameter):
+    """A version string is not MAJOR.MINOR.PATCH (or a prefix of it where a request allows one)."""
+
+    code = "InvalidVersion"
+
+
+def closest(name: str, candidates: Sequence[str], n: int = 3) -> list[str]:
+    """The candidates that look most like ``name``; all of them (sorted) when none is close."""
+    near = difflib.get_close_matches(name, candidates, n=n, cutoff=0.5)
+    return near or sorted(candidates)[:10]
+
+
+class DatasetNotFound(CatalogError):
+    """No dataset has this id."""
+
+    code = "DatasetNotFound"
+
+    def __init__(self, dataset: str, existing: Sequence[str]) -> None:
+        self.dataset = dataset
+        self.suggestions = closest(dataset, existing)
+        hint = f"; did you mean: {', '.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(f"dataset {dataset!r} does not exist{hint}")
+
+
+class VersionNotFound(CatalogError):
+    """The dataset exists but no published version matches the request."""
+
+    code = "VersionNotFound"
+
+    def __init__(self, dataset: str, version: str, available: Sequence[str]) -> None:
+        self.dataset = dataset
+        self.version = version
+        self.available = list(available)
+        listed = ", ".join(self.available) or "none"
+        super().__init__(
+            f"dataset {dataset!r} has no version matching {version!r}; published versions: {listed}"
+        )
+
+
+class ItemNotFound(CatalogError):
+    """The collection has no item with this id."""
+
+    code = "ItemNotFound"
+
+
+class AssetNotFound(CatalogError):
+    """No published asset lives at this path."""
+
+    code = "AssetNotFound"
+
+
+class VersionExists(CatalogError):
+    """A published version is immutable; writing it again is refused."""
+
+    code = "VersionExists"
+
+
+class StorageUnavailable(CatalogError):
+    """The asset storage cannot be reached or a stored file is missing."""
+
+    code = "StorageUnavailable"

@@ -1,0 +1,224 @@
+"""Build STAC 1.1 records for a release, and render stored records for a given base URL.
+
+Records are stored with hrefs relative to the API root (``/collections/...``); ``render`` turns
+them absolute for the URL a request came in on, so one store serves any host name.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from astrobench.catalog import benchmark
+from astrobench.catalog.release import Release, SplitFile, multihash, sha256_file
+from astrobench.catalog.versions import Status
+
+STAC_VERSION = "1.1.0"
+VERSION_EXT = "https://stac-extensions.github.io/version/v1.2.0/schema.json"
+SCIENTIFIC_EXT = "https://stac-extensions.github.io/scientific/v1.0.0/schema.json"
+FILE_EXT = "https://stac-extensions.github.io/file/v2.1.0/schema.json"
+DATACUBE_EXT = "https://stac-extensions.github.io/datacube/v2.2.0/schema.json"
+PROCESSING_EXT = "https://stac-extensions.github.io/processing/v1.2.0/schema.json"
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``, as STAC wants."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def collection_path(dataset: str, version: str | None = None) -> str:
+    return f"/collections/{dataset}" + (f"/versions/{version}" if version else "")
+
+
+def asset_href(path: str) -> str:
+    return f"/assets/{path}"
+
+
+@dataclass(frozen=True, order=True)
+class AssetRecord:
+    """A published file: where it lives and what its bytes must be."""
+
+    path: str
+    sha256: str
+    size: int
+    media_type: str
+
+
+def collection_record(release: Release) -> dict[str, Any]:
+    """The version's Collection, without the links that depend on other versions."""
+    record: dict[str, Any] = {
+        "type": "Collection",
+        "stac_version": STAC_VERSION,
+        "stac_extensions": [benchmark.SCHEMA_URI, VERSION_EXT, SCIENTIFIC_EXT, PROCESSING_EXT],
+        "id": release.dataset,
+        "title": release.title,
+        "description": release.description,
+        "version": release.version,
+        "deprecated": False,
+        "keywords": release.keywords,
+        "license": release.license,
+        "providers": release.providers,
+        "extent": {
+            # Sky positions are not Earth coordinates: the STAC bbox is the whole globe and the
+            # real coverage is in bench:sky_footprint (ICRS).
+            "spatial": {"bbox": [[-180.0, -90.0, 180.0, 90.0]]},
+            "temporal": {"interval": [[iso(release.start), iso(release.end)]]},
+        },
+        "sci:citation": release.citation,
+        "sci:publications": release.publications,
+        "processing:software": release.software,
+        "processing:lineage": release.lineage,
+        "astrobench:release_notes": release.release_notes,
+        **release.benchmark,
+        benchmark.SPLITS: [
+            {"name": s.name, "role": s.role, "description": s.description, "count": s.count}
+            for s in release.splits
+        ],
+        "summaries": {
+            benchmark.ROLE: sorted({s.role for s in release.splits}),
+            benchmark.SPLIT: [s.name for s in release.splits],
+        },
+        "links": [dict(link, rel="license") for link in release.license_links],
+        "assets": {},
+    }
+    return record
+
+
+def item_record(release: Release, split: SplitFile, asset: AssetRecord) -> dict[str, Any]:
+    """The Item of one split, with its data asset."""
+    extensions = [benchmark.SCHEMA_URI, FILE_EXT]
+    properties: dict[str, Any] = {
+        "datetime": None,
+        "start_datetime": iso(release.start),
+        "end_datetime": iso(release.end),
+        "title": f"{release.title} {release.version}: {split.name}",
+        "description": split.description,
+        "version": release.version,
+        benchmark.SPLIT: split.name,
+        benchmark.ROLE: split.role,
+        benchmark.COUNT: split.count,
+    }
+    if split.class_counts:
+        properties[benchmark.CLASS_COUNTS] = split.class_counts
+    if split.dimensions:
+        extensions.append(DATACUBE_EXT)
+        properties["cube:dimensions"] = split.dimensions
+        properties["cube:variables"] = split.variables
+    return {
+        "type": "Feature",
+        "stac_version": STAC_VERSION,
+        "stac_extensions": extensions,
+        "id": release.item_id(split),
+        "collection": release.dataset,
+        "geometry": None,
+        "properties": properties,
+        "links": [],
+        "assets": {
+            "data": {
+                "href": asset_href(asset.path),
+                "title": f"{split.name} split (NetCDF-4)",
+                "type": asset.media_type,
+                "roles": ["data"],
+                "file:checksum": multihash(asset.sha256),
+                "file:size": asset.size,
+            }
+        },
+    }
+
+
+def release_records(
+    release: Release,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[AssetRecord]]:
+    """Collection, items and asset records of a release, checksumming its files."""
+    items, assets = [], []
+    for split in release.splits:
+        asset = AssetRecord(
+            path=release.asset_path(split),
+            sha256=sha256_file(split.path),
+            size=split.path.stat().st_size,
+            media_type=split.media_type,
+        )
+        assets.append(asset)
+        items.append(item_record(release, split, asset))
+    return collection_record(release), items, assets
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """One entry of a dataset's version history."""
+
+    version: str
+    status: Status
+    published: datetime
+    reason: str | None = None
+    successor: str | None = None
+
+
+def with_version_links(
+    collection: dict[str, Any], history: Sequence[VersionSummary], latest: str
+) -> dict[str, Any]:
+    """A copy of a stored Collection with its own links and the version-extension links."""
+    record = copy.deepcopy(collection)
+    dataset, version = record["id"], record["version"]
+    ordered = [h.version for h in history]
+    here = ordered.index(version)
+    summary = history[here]
+    if summary.status is not Status.PUBLISHED:
+        record["deprecated"] = True
+        record["astrobench:status"] = summary.status.value
+        if summary.reason:
+            record["astrobench:status_reason"] = summary.reason
+    own = collection_path(dataset, version)
+    links = [
+        {"rel": "self", "href": own, "type": "application/json"},
+        {"rel": "root", "href": "/", "type": "application/json"},
+        {"rel": "parent", "href": "/collections", "type": "application/json"},
+        {"rel": "items", "href": own + "/items", "type": "application/geo+json"},
+        {"rel": "version-history", "href": collection_path(dataset) + "/versions",
+         "type": "application/json"},
+        {"rel": "latest-version", "href": collection_path(dataset, latest),
+         "type": "application/json"},
+    ]
+    if here > 0:
+        links.append({"rel": "predecessor-version", "type": "application/json",
+                      "href": collection_path(dataset, ordered[here - 1])})
+    if here + 1 < len(ordered):
+        links.append({"rel": "successor-version", "type": "application/json",
+                      "href": collection_path(dataset, ordered[here + 1])})
+    record["links"] = links + [link for link in record["links"] if link["rel"] == "license"]
+    return record
+
+
+def with_item_links(item: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stored Item with self, parent, collection and root links."""
+    record = copy.deepcopy(item)
+    collection = collection_path(record["collection"], record["properties"]["version"])
+    record["links"] = [
+        {"rel": "self", "href": f"{collection}/items/{record['id']}", "type": "application/geo+json"},
+        {"rel": "parent", "href": collection, "type": "application/json"},
+        {"rel": "collection", "href": collection, "type": "application/json"},
+        {"rel": "root", "href": "/", "type": "application/json"},
+    ]
+    return record
+
+
+def render(record: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """Make every root-relative href in ``record`` absolute under ``base_url`` (a new dict)."""
+    base = base_url.rstrip("/")
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: (base + value if key == "href" and isinstance(value, str)
+                      and value.startswith("/") else visit(value))
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [visit(value) for value in node]
+        return node
+
+    rendered: dict[str, Any] = visit(record)
+    return rendered

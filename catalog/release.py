@@ -1,0 +1,86 @@
+"""What a recipe hands to the publisher: one dataset version, its metadata and its files."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from astrobench.catalog.benchmark import ROLES
+from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.versions import Version
+
+NETCDF = "application/netcdf"
+SHA256_MULTIHASH_PREFIX = "1220"
+"""Multihash code 0x12 (sha2-256) and length 0x20 (32 bytes), hex-encoded."""
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def multihash(sha256_hex: str) -> str:
+    """The ``file:checksum`` form of a sha256 digest."""
+    return SHA256_MULTIHASH_PREFIX + sha256_hex
+
+
+@dataclass(frozen=True)
+class SplitFile:
+    """One split (one STAC Item) and the file that holds it."""
+
+    name: str
+    role: str
+    path: Path
+    description: str
+    count: int
+    class_counts: dict[str, int] = field(default_factory=dict)
+    dimensions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    media_type: str = NETCDF
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise InvalidParameter(f"split role {self.role!r} is not one of {', '.join(ROLES)}")
+
+
+@dataclass(frozen=True)
+class Release:
+    """One version of one dataset, ready to publish."""
+
+    dataset: str
+    version: str
+    title: str
+    description: str
+    release_notes: str
+    license: str
+    keywords: list[str]
+    providers: list[dict[str, Any]]
+    citation: str
+    publications: list[dict[str, str]]
+    start: datetime
+    end: datetime
+    benchmark: dict[str, Any]
+    """``bench:`` fields for the collection (task, target, classes, metrics, ...)."""
+    splits: list[SplitFile]
+    license_links: list[dict[str, str]] = field(default_factory=list)
+    software: dict[str, str] = field(default_factory=dict)
+    lineage: str = ""
+
+    def __post_init__(self) -> None:
+        Version.parse(self.version)
+        if not self.splits:
+            raise InvalidParameter(f"release {self.dataset} {self.version} has no splits")
+
+    def asset_path(self, split: SplitFile) -> str:
+        """Storage key of a split's file: versioned, so it never changes meaning."""
+        return f"{self.dataset}/{self.version}/{self.dataset}-{self.version}-{split.name}.nc"
+
+    def item_id(self, split: SplitFile) -> str:
+        return f"{self.dataset}-{self.version}-{split.name}"

@@ -1,0 +1,66 @@
+"""astrobench: versioned, citable machine-learning benchmark datasets for astronomy.
+
+>>> import astrobench
+>>> ds = astrobench.open("sn-spectra", version="1.2", split="train")
+
+Importing this package is cheap: xarray, fsspec and pystac-client load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from astrobench.errors import (
+    AstrobenchError,
+    ChecksumMismatch,
+    DatasetNotFound,
+    InvalidRequest,
+    ServerError,
+    SplitNotFound,
+    VersionNotFound,
+)
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from astrobench.client import Client
+
+__all__ = [
+    "AstrobenchError",
+    "ChecksumMismatch",
+    "Client",
+    "DatasetNotFound",
+    "InvalidRequest",
+    "ServerError",
+    "SplitNotFound",
+    "VersionNotFound",
+    "open",
+]
+
+
+def open(
+    name: str,
+    version: str | None = None,
+    split: str | None = None,
+    *,
+    url: str | None = None,
+    cache: bool = False,
+    cache_dir: str | None = None,
+) -> xr.Dataset:
+    """Open one split of a benchmark dataset as an ``xarray.Dataset``.
+
+    ``version`` may be exact (``"1.2.0"``), a prefix (``"1.2"``: the newest 1.2.x) or None for the
+    latest. The server is ``url``, else ``$ASTROBENCH_URL``, else http://127.0.0.1:8000.
+    """
+    from astrobench.client import Client
+
+    with Client(url) as client:
+        return client.open(name, version, split, cache=cache, cache_dir=cache_dir)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Client":
+        from astrobench.client import Client
+
+        return Client
+    raise AttributeError(f"module 'astrobench' has no attribute {name!r}")

@@ -1,0 +1,142 @@
+"""The ``astrobench`` command line: serve, ingest, versions, search."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+from types import ModuleType
+from typing import Any
+
+from astrobench.errors import AstrobenchError
+
+SERVER_HINT = "this command needs the server components: pip install 'astrobench[server]'"
+
+
+def _server_module(name: str) -> ModuleType:
+    try:
+        return import_module(name)
+    except ImportError as error:
+        raise SystemExit(f"astrobench: {SERVER_HINT} ({error})") from error
+
+
+def _catalog_settings(args: argparse.Namespace, module: str, cls: str) -> Any:
+    overrides = {k: v for k, v in {"data_dir": args.data_dir,
+                                   "database_url": args.database_url,
+                                   "storage_url": args.storage_url}.items() if v}
+    return getattr(_server_module(module), cls)(**overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _catalog_settings(args, "astrobench.service.settings", "Settings")
+    uvicorn = _server_module("uvicorn")
+    app = _server_module("astrobench.service.app").create_app(settings)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
+                log_level=args.log_level)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
+    settings.prepare()
+    recipes = _server_module("astrobench.ingest.recipe")
+    publish = _server_module("astrobench.ingest.publish")
+    store_module = _server_module("astrobench.catalog.store")
+    storage_module = _server_module("astrobench.catalog.storage")
+    if args.all == bool(args.name):
+        raise SystemExit("astrobench ingest: give a dataset NAME or --all, not both; datasets: "
+                         + ", ".join(recipes.RECIPES))
+    names = list(recipes.RECIPES) if args.all else [args.name]
+    store = store_module.Store(settings.database_url)
+    store.create()
+    storage = storage_module.AssetStorage(settings.storage_url)
+    try:
+        for name in names:
+            recipe = recipes.get_recipe(name)
+            versions = [args.version] if args.version else list(recipe.versions)
+            publish.ingest(recipe, versions, store, storage, settings.source_dir,
+                           report=lambda line: print(line, file=sys.stderr, flush=True))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from astrobench.client import Client
+
+    for entry in Client(args.url).versions(args.name):
+        status = "" if entry["status"] == "published" else f"  [{entry['status']}]"
+        print(f"{entry['version']}  {entry['published'][:10]}{status}  {entry['release_notes']}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from astrobench.client import Client
+
+    search = Client(args.url).search(collections=args.collections or None, ids=args.ids or None,
+                                     max_items=args.max_items)
+    for item in search.items_as_dicts():
+        print(json.dumps({"id": item["id"], "collection": item.get("collection"),
+                          "href": item["assets"]["data"]["href"]}))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="astrobench", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def store_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--data-dir", help="data directory (ASTROBENCH_DATA_DIR)")
+        sub.add_argument("--database-url", help="SQLAlchemy URL (ASTROBENCH_DATABASE_URL)")
+        sub.add_argument("--storage-url", help="fsspec URL of assets (ASTROBENCH_STORAGE_URL)")
+
+    serve = commands.add_parser("serve", help="serve the catalogue over HTTP")
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--log-level", default="info")
+    store_options(serve)
+    serve.set_defaults(run=cmd_serve)
+
+    ingest = commands.add_parser("ingest", help="build datasets from their recipes and publish them")
+    ingest.add_argument("name", nargs="?", help="dataset id, e.g. sn-spectra")
+    ingest.add_argument("--version", help="build only this version (default: every version)")
+    ingest.add_argument("--all", action="store_true", help="every bundled dataset")
+    store_options(ingest)
+    ingest.set_defaults(run=cmd_ingest)
+
+    def client_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--url", help="catalogue URL (ASTROBENCH_URL)")
+
+    versions = commands.add_parser("versions", help="list the versions of a dataset")
+    versions.add_argument("name")
+    client_options(versions)
+    versions.set_defaults(run=cmd_versions)
+
+    search = commands.add_parser("search", help="search items; prints one JSON line per item")
+    search.add_argument("--collections", nargs="*")
+    search.add_argument("--ids", nargs="*")
+    search.add_argument("--max-items", type=int, default=100)
+    client_options(search)
+    search.set_defaults(run=cmd_search)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except AstrobenchError as error:
+        print(f"astrobench: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        if type(error).__module__.startswith("astrobench.catalog"):
+            print(f"astrobench: {error}", file=sys.stderr)
+            return 1
+        raise
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

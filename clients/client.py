@@ -1,0 +1,128 @@
+"""The HTTP client of an astrobench catalogue."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from astrobench.errors import (
+    AstrobenchError,
+    DatasetNotFound,
+    InvalidRequest,
+    ServerError,
+    SplitNotFound,
+    VersionNotFound,
+)
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from pystac_client.item_search import ItemSearch
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def default_url() -> str:
+    return os.environ.get("ASTROBENCH_URL", DEFAULT_URL)
+
+
+class Client:
+    """A catalogue at ``url`` (default ``$ASTROBENCH_URL``, else http://127.0.0.1:8000)."""
+
+    def __init__(self, url: str | None = None, *, timeout: float = 30.0) -> None:
+        self.url = (url or default_url()).rstrip("/")
+        self._http = httpx.Client(base_url=self.url, timeout=timeout, follow_redirects=True)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET a JSON document, turning error responses into client exceptions."""
+        try:
+            response = self._http.get(path, params={k: v for k, v in params.items() if v})
+        except httpx.HTTPError as error:
+            raise ServerError(f"cannot reach the catalogue at {self.url}: {error}") from error
+        if response.is_success:
+            body: dict[str, Any] = response.json()
+            return body
+        raise _error_from(response)
+
+    def datasets(self) -> list[str]:
+        """Ids of every dataset in the catalogue."""
+        return [c["id"] for c in self.get("/collections")["collections"]]
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        """Every version of a dataset, oldest first, with status, date and release notes."""
+        versions: list[dict[str, Any]] = self.get(f"/collections/{name}/versions")["versions"]
+        return versions
+
+    def collection(self, name: str, version: str | None = None) -> dict[str, Any]:
+        """The STAC Collection of the version a request resolves to (None: the latest)."""
+        return self.get(f"/collections/{name}/versions/{version or 'latest'}")
+
+    def items(self, name: str, version: str | None = None) -> list[dict[str, Any]]:
+        """Every Item of a dataset version, following next links."""
+        page = self.get(f"/collections/{name}/versions/{version or 'latest'}/items", limit=1000)
+        found = list(page["features"])
+        while next_link := next((ln for ln in page["links"] if ln["rel"] == "next"), None):
+            page = self.get(next_link["href"])
+            found += page["features"]
+        return found
+
+    def split_item(self, name: str, version: str | None, split: str | None) -> dict[str, Any]:
+        """The Item holding one split of a dataset version."""
+        collection = self.collection(name, version)
+        exact = collection["version"]
+        items = self.items(name, exact)
+        splits = {item["properties"]["bench:split"]: item for item in items}
+        if split is None and len(splits) == 1:
+            return next(iter(splits.values()))
+        if split not in splits:
+            names = ", ".join(splits)
+            problem = f"has no split {split!r}" if split else "has several splits; choose one"
+            raise SplitNotFound(f"{name} {exact} {problem}: {names}", list(splits))
+        return splits[split]
+
+    def search(self, **parameters: Any) -> ItemSearch:
+        """STAC item search through pystac-client (``collections=``, ``ids=``, ``bbox=``, ...)."""
+        from pystac_client import Client as StacClient
+
+        return StacClient.open(self.url).search(**parameters)
+
+    def open(
+        self,
+        name: str,
+        version: str | None = None,
+        split: str | None = None,
+        *,
+        cache: bool = False,
+        cache_dir: str | None = None,
+    ) -> xr.Dataset:
+        """One split of a dataset version as an ``xarray.Dataset`` (lazy unless ``cache``)."""
+        from astrobench.io import open_asset
+
+        item = self.split_item(name, version, split)
+        return open_asset(item["assets"]["data"], cache=cache, cache_dir=cache_dir)
+
+
+def _error_from(response: httpx.Response) -> AstrobenchError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    code = body.get("code", "")
+    message = body.get("description") or f"HTTP {response.status_code} from {response.url}"
+    if code == "DatasetNotFound":
+        return DatasetNotFound(message, body.get("suggestions"))
+    if code == "VersionNotFound":
+        return VersionNotFound(message, body.get("available"))
+    if response.status_code < 500:
+        return InvalidRequest(message)
+    return ServerError(message)

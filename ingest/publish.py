@@ -1,0 +1,74 @@
+"""Publish a release: upload its files, then commit its records in one transaction.
+
+Files go to storage first and become reachable only when the records commit, so a crash midway
+leaves nothing half-published; uploads are idempotent, so a retry completes the version.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from astrobench.catalog.errors import DatasetNotFound, VersionExists, VersionNotFound
+from astrobench.catalog.records import release_records
+from astrobench.catalog.release import Release
+from astrobench.catalog.storage import AssetStorage
+from astrobench.catalog.store import Store
+from astrobench.ingest.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    dataset: str
+    version: str
+    status: str
+    """``published``, or ``unchanged`` when identical files were already published."""
+
+
+def publish(release: Release, store: Store, storage: AssetStorage) -> Outcome:
+    """Make a release live; refuse (``VersionExists``) if a different one holds its number."""
+    collection, items, assets = release_records(release)
+    try:
+        existing = store.version_assets(release.dataset, release.version)
+    except (DatasetNotFound, VersionNotFound):
+        existing = None
+    if existing is not None:
+        if sorted(existing) == sorted(assets):
+            return Outcome(release.dataset, release.version, "unchanged")
+        raise VersionExists(
+            f"{release.dataset} {release.version} is already published with different files; "
+            "published versions are immutable: give the new build a new version"
+        )
+    for split, asset in zip(release.splits, assets, strict=True):
+        storage.put(split.path, asset.path, asset.sha256)
+    store.publish(collection, items, assets)
+    return Outcome(release.dataset, release.version, "published")
+
+
+def ingest(
+    recipe: Recipe,
+    versions: list[str],
+    store: Store,
+    storage: AssetStorage,
+    source_dir: Path,
+    report: Callable[[str], None] = print,
+) -> list[Outcome]:
+    """Fetch a recipe's sources once, then build and publish each requested version in order."""
+    for version in versions:
+        recipe.check_version(version)
+    report(f"{recipe.name}: fetching {len(recipe.sources)} pinned source package(s)")
+    sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
+    outcomes = []
+    for version in versions:
+        with tempfile.TemporaryDirectory(prefix=f"{recipe.name}-{version}-") as tmp:
+            report(f"{recipe.name} {version}: building")
+            release = recipe.build(version, sources, Path(tmp))
+            outcome = publish(release, store, storage)
+        report(f"{recipe.name} {version}: {outcome.status}")
+        outcomes.append(outcome)
+    return outcomes

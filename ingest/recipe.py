@@ -1,0 +1,49 @@
+"""The one interface every dataset recipe implements, and the registry of shipped recipes."""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from astrobench.catalog.errors import DatasetNotFound, VersionNotFound
+from astrobench.catalog.release import Release
+from astrobench.ingest.sources import PackageSource
+
+
+class Recipe(ABC):
+    """Builds every published version of one dataset, reproducibly, from pinned sources."""
+
+    name: ClassVar[str]
+    versions: ClassVar[tuple[str, ...]]
+    """Versions this recipe can build, oldest first."""
+    sources: ClassVar[tuple[PackageSource, ...]]
+
+    @abstractmethod
+    def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
+        """Write the files of ``version`` under ``workdir`` and describe them.
+
+        ``sources`` maps each source's package name to its verified local file.
+        """
+
+    def check_version(self, version: str) -> None:
+        if version not in self.versions:
+            raise VersionNotFound(self.name, version, self.versions)
+
+
+RECIPES: dict[str, str] = {
+    "sn-spectra": "astrobench.ingest.recipes.sn_spectra:SnSpectra",
+}
+"""Dataset id -> ``module:Class``, imported only when that recipe is used."""
+
+
+def get_recipe(name: str) -> Recipe:
+    """The recipe for a dataset id."""
+    try:
+        target = RECIPES[name]
+    except KeyError:
+        raise DatasetNotFound(name, list(RECIPES)) from None
+    module, _, attribute = target.partition(":")
+    recipe: Recipe = getattr(importlib.import_module(module), attribute)()
+    return recipe

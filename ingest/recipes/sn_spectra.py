@@ -1,0 +1,417 @@
+"""``sn-spectra``: real SDSS-II supernova spectra, labelled by type, for spectral classification.
+
+Spectra come from the SDSS-II Supernova Survey data release (Sako et al. 2018) as shipped in the
+``sndata`` wheel; types and redshifts from the Open Supernova Catalog table shipped in ``redback``.
+Every spectrum is resampled onto one observed-frame grid; splits are made per supernova, so all
+spectra of one object land in the same split.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import xarray as xr
+
+from astrobench.catalog import benchmark
+from astrobench.catalog.release import Release, SplitFile
+from astrobench.ingest.recipe import Recipe
+from astrobench.ingest.sources import PackageSource
+from astrobench.ingest.spectra import assign_split, resample, sexagesimal, stratified_splits
+
+SDSS_ACKNOWLEDGEMENT = (
+    "Funding for the SDSS and SDSS-II has been provided by the Alfred P. Sloan Foundation, the "
+    "Participating Institutions, the National Science Foundation, the U.S. Department of Energy, "
+    "the National Aeronautics and Space Administration, the Japanese Monbukagakusho, the Max "
+    "Planck Society, and the Higher Education Funding Council for England."
+)
+OSC_ACKNOWLEDGEMENT = (
+    "Supernova types and redshifts from the Open Supernova Catalog (Guillochon et al. 2017, "
+    "ApJ 835, 64), as distributed in the redback package (Sarin et al. 2024)."
+)
+SNDATA = PackageSource(
+    name="sndata", version="1.2.1", filename="sndata-1.2.1-py2.py3-none-any.whl",
+    sha256="f9a80ba65fad2742f6317be983358725b37d3412609a27223c46211c5cab799f",
+    license="GPL-3.0-or-later (package); SDSS-II SN spectra are public data",
+    acknowledgement=SDSS_ACKNOWLEDGEMENT,
+)
+REDBACK = PackageSource(
+    name="redback", version="1.20.0", filename="redback-1.20.0-py3-none-any.whl",
+    sha256="28714f978a4627167dbf5d7073872d908b6942fcfb2dbfbbf57729d7b88c5a94",
+    license="GPL-3.0-or-later (package); Open Supernova Catalog metadata",
+    acknowledgement=OSC_ACKNOWLEDGEMENT,
+)
+
+GRID = np.arange(3800.0, 9200.0 + 2.5, 5.0)
+"""Observed-frame wavelength grid in Angstrom: 3800-9200 A in 5 A steps (1081 samples)."""
+CLASSES = ("Ia", "II", "Ibc")
+CLASS_DESCRIPTIONS = {
+    "Ia": "Thermonuclear supernova (all Ia subtypes).",
+    "II": "Hydrogen-rich core-collapse supernova (II, IIP, IIL, IIn).",
+    "Ibc": "Stripped-envelope core-collapse supernova (Ib, Ic, Ib/c, Ic-BL, and IIb from 1.1.0).",
+}
+HIGHZ_CUT = 0.3
+CHUNK_SPECTRA = 16
+SPLIT_DESCRIPTIONS = {
+    "train": "Supernovae for training.",
+    "validation": "Supernovae for model selection and early stopping.",
+    "test": "Held-out supernovae from the same distribution as train.",
+    "test-highz": (
+        f"Robustness split: every supernova with redshift z > {HIGHZ_CUT}, absent from all other "
+        "splits. Tests generalisation to fainter, more redshifted spectra with lower S/N."
+    ),
+}
+ROLES = {"train": "train", "validation": "validation", "test": "test", "test-highz": "robustness"}
+_SPECTRUM_FILE = re.compile(r"^Spectra_txt/sn(\d+)-(\d+)\.txt$")
+
+
+@dataclass(frozen=True)
+class Supernova:
+    """Catalogue facts about one SDSS-II supernova candidate."""
+
+    cid: int
+    claims: tuple[str, ...]
+    redshift: float
+    ra: float
+    dec: float
+
+
+def first_claim(claims: tuple[str, ...]) -> str | None:
+    """1.0.0 labelling: the first claimed type, '?' stripped, mapped by its prefix."""
+    if not claims:
+        return None
+    claim = claims[0].rstrip("?").strip()
+    if claim.startswith("Ia"):
+        return "Ia"
+    if claim.startswith("II"):
+        return "II"
+    if claim.startswith(("Ib", "Ic")):
+        return "Ibc"
+    return None
+
+
+def _class_of(claim: str) -> str | None:
+    """The class of one confident claimed type, or None for types outside the task."""
+    claim = claim.strip()
+    if claim.startswith("Ia"):
+        return "Ia"
+    if claim == "IIb" or claim.startswith(("Ib", "Ic")):
+        return "Ibc"
+    if claim.startswith("II"):
+        return "II"
+    return None  # I, I Pec, SLSN*, AGN, '.Ia' and other types outside the three classes
+
+
+def consensus_claim(claims: tuple[str, ...]) -> str | None:
+    """1.1.0 labelling: the class every confident claim agrees on.
+
+    Uncertain claims (ending in '?') are ignored; an object whose confident claims map to different
+    classes, or to a type outside the task (SLSN, AGN, bare 'I'), is dropped.
+    """
+    confident = [c for c in claims if c and not c.endswith("?")]
+    classes = {_class_of(c) for c in confident}
+    if len(classes) != 1 or None in classes:
+        return None
+    return classes.pop()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What distinguishes one version of the recipe from another."""
+
+    label: Callable[[tuple[str, ...]], str | None]
+    fractions: dict[str, float]
+    stratified: bool
+    highz_split: bool
+    notes: str
+
+
+PLANS: dict[str, Plan] = {
+    "1.0.0": Plan(
+        first_claim, {"train": 0.8, "test": 0.2}, False, False,
+        "First release. Labels from the first claimed type in the Open Supernova Catalog; "
+        "80/20 train/test split by supernova.",
+    ),
+    "1.1.0": Plan(
+        consensus_claim, {"train": 0.7, "validation": 0.15, "test": 0.15}, True, False,
+        "Fixed label mapping: 1.0.0 took the first claimed type, so objects with conflicting "
+        "claims (e.g. 'II,Ia', 'AGN,II') got arbitrary labels and IIb was counted as II. Labels "
+        "are now the class all confident claims agree on; conflicting or out-of-task objects are "
+        "dropped and IIb is stripped-envelope (Ibc). Adds a validation split: 70/15/15 by "
+        "supernova, stratified by class so that rare classes appear in every split.",
+    ),
+    "1.2.0": Plan(
+        consensus_claim, {"train": 0.7, "validation": 0.15, "test": 0.15}, True, True,
+        f"Adds the robustness split 'test-highz': all supernovae with z > {HIGHZ_CUT} are moved "
+        "out of train/validation/test into it, so models are trained at low redshift and tested "
+        "on shifted, lower-S/N spectra. Labels as in 1.1.0.",
+    ),
+}
+
+
+def read_spectra(wheel: Path) -> list[tuple[str, int, np.ndarray, np.ndarray]]:
+    """(spectrum id, candidate id, wavelength, flux) of every supernova spectrum in ``sndata``."""
+    spectra = []
+    with zipfile.ZipFile(wheel) as outer:
+        inner = zipfile.ZipFile(io.BytesIO(outer.read("sndata/sdss/Spectra_txt.zip")))
+        for name in sorted(inner.namelist()):
+            match = _SPECTRUM_FILE.match(name)
+            if not match:
+                continue  # host-galaxy spectra and folders
+            table = np.loadtxt(io.BytesIO(inner.read(name)), ndmin=2)
+            spectrum_id = f"sn{match.group(1)}-{match.group(2)}"
+            spectra.append((spectrum_id, int(match.group(1)), table[:, 0], table[:, 1]))
+    return spectra
+
+
+def _first_float(text: str, convert: Callable[[str], float] = float) -> float:
+    return convert(text.split(",")[0]) if text.strip() else float("nan")
+
+
+def read_catalogue(wheel: Path) -> dict[int, Supernova]:
+    """SDSS-II candidates in the Open Supernova Catalog table, by candidate id."""
+    with zipfile.ZipFile(wheel) as archive:
+        text = archive.read("redback/tables/OAC_metadata.csv").decode("utf-8")
+    found: dict[int, Supernova] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        for alias in row["alias"].split(","):
+            match = re.fullmatch(r"SDSS-II SN (\d+)", alias.strip())
+            if match:
+                cid = int(match.group(1))
+                found[cid] = Supernova(
+                    cid=cid,
+                    claims=tuple(c for c in row["claimedtype"].split(",") if c),
+                    redshift=_first_float(row["redshift"]),
+                    ra=_first_float(row["ra"], lambda t: sexagesimal(t, hours=True)),
+                    dec=_first_float(row["dec"], lambda t: sexagesimal(t, hours=False)),
+                )
+    return found
+
+
+def _sky_box(ra: np.ndarray, dec: np.ndarray) -> dict[str, Any]:
+    """ICRS box around the positions; RA wraps through 0 for Stripe 82."""
+    ra, dec = ra[np.isfinite(ra)], dec[np.isfinite(dec)]
+    shifted = np.where(ra > 180, ra - 360, ra)
+    return {
+        "frame": "icrs",
+        "ra_min": round(float(shifted.min()) % 360, 4),
+        "ra_max": round(float(shifted.max()) % 360, 4),
+        "dec_min": round(float(dec.min()), 4),
+        "dec_max": round(float(dec.max()), 4),
+    }
+
+
+class SnSpectra(Recipe):
+    name: ClassVar[str] = "sn-spectra"
+    versions: ClassVar[tuple[str, ...]] = tuple(PLANS)
+    sources: ClassVar[tuple[PackageSource, ...]] = (SNDATA, REDBACK)
+
+    def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
+        self.check_version(version)
+        plan = PLANS[version]
+        catalogue = read_catalogue(sources["redback"])
+        labelled = []
+        for spectrum_id, cid, wavelength, flux in read_spectra(sources["sndata"]):
+            sn = catalogue.get(cid)
+            label = plan.label(sn.claims) if sn else None
+            if sn is not None and label is not None:
+                labelled.append((spectrum_id, sn, label, wavelength, flux))
+        def shifted(sn: Supernova) -> bool:
+            return plan.highz_split and sn.redshift > HIGHZ_CUT
+
+        split_of = self._assign(
+            plan, {str(sn.cid): label for _, sn, label, _, _ in labelled if not shifted(sn)}
+        )
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for spectrum_id, sn, label, wavelength, flux in labelled:
+            split = "test-highz" if shifted(sn) else split_of[str(sn.cid)]
+            rows.setdefault(split, []).append({
+                "spectrum_id": spectrum_id, "sn": sn, "label": label,
+                "flux": resample(wavelength, flux, GRID),
+            })
+        order = [*plan.fractions, *(["test-highz"] if plan.highz_split else [])]
+        splits = [self._write(version, name, rows[name], workdir) for name in order]
+        everything = [r["sn"] for name in order for r in rows[name]]
+        return self._describe(version, plan, splits, everything)
+
+    def _assign(self, plan: Plan, labels: dict[str, str]) -> dict[str, str]:
+        """Split of every supernova (by candidate id): a stable hash, stratified by class."""
+        if plan.stratified:
+            return stratified_splits(labels, plan.fractions, salt=self.name)
+        return {cid: assign_split(f"{self.name}/{cid}", plan.fractions) for cid in labels}
+
+    def _write(
+        self, version: str, split: str, rows: list[dict[str, Any]], workdir: Path
+    ) -> SplitFile:
+        rows = sorted(rows, key=lambda r: r["spectrum_id"])
+        codes = {name: i for i, name in enumerate(CLASSES)}
+        ds = xr.Dataset(
+            data_vars={
+                "flux": (("spectrum", "wavelength"), np.stack([r["flux"] for r in rows]), {
+                    "long_name": "spectral flux density, resampled",
+                    "units": "erg s-1 cm-2 angstrom-1",
+                    "comment": "Observed frame, as released; NaN outside the observed range. "
+                               "Flux calibration differs between telescopes.",
+                }),
+                "label": ("spectrum", np.array([r["label"] for r in rows], dtype=object), {
+                    "long_name": "supernova type class",
+                }),
+                "label_code": ("spectrum", np.array([codes[r["label"]] for r in rows], np.int8), {
+                    "long_name": "supernova type class code",
+                    "flag_values": np.arange(len(CLASSES), dtype=np.int8),
+                    "flag_meanings": " ".join(CLASSES),
+                }),
+                "object_id": ("spectrum", np.array([r["sn"].cid for r in rows], np.int32), {
+                    "long_name": "SDSS-II SN candidate id (CID)",
+                }),
+                "redshift": ("spectrum", np.array([r["sn"].redshift for r in rows], np.float32), {
+                    "long_name": "redshift", "units": "1",
+                    "comment": "From the Open Supernova Catalog; NaN where unknown.",
+                }),
+                "ra": ("spectrum", np.array([r["sn"].ra for r in rows]), {
+                    "standard_name": "right_ascension", "units": "degree", "comment": "ICRS",
+                }),
+                "dec": ("spectrum", np.array([r["sn"].dec for r in rows]), {
+                    "standard_name": "declination", "units": "degree", "comment": "ICRS",
+                }),
+            },
+            coords={
+                "spectrum": ("spectrum", np.array([r["spectrum_id"] for r in rows], dtype=object),
+                             {"long_name": "SDSS-II spectrum id (sn<CID>-<spectrum>)"}),
+                "wavelength": ("wavelength", GRID, {
+                    "standard_name": "radiation_wavelength", "units": "angstrom",
+                    "long_name": "observed-frame wavelength",
+                }),
+            },
+            attrs={
+                "Conventions": "CF-1.10",
+                "title": f"sn-spectra {version}: {split} split",
+                "institution": "astrobench",
+                "source": "SDSS-II Supernova Survey spectra (Sako et al. 2018); types and redshifts "
+                          "from the Open Supernova Catalog",
+                "references": "Sako et al. 2018, PASP 130, 064002; Guillochon et al. 2017, ApJ 835, 64",
+                "dataset_id": self.name,
+                "dataset_version": version,
+                "split": split,
+            },
+        )
+        path = workdir / f"{self.name}-{version}-{split}.nc"
+        chunk = (min(CHUNK_SPECTRA, len(rows)), GRID.size)
+        ds.to_netcdf(path, engine="h5netcdf", encoding={
+            "flux": {"chunksizes": chunk, "zlib": True, "complevel": 4, "shuffle": True},
+        })
+        labels = Counter(r["label"] for r in rows)
+        return SplitFile(
+            name=split, role=ROLES[split], path=path, description=SPLIT_DESCRIPTIONS[split],
+            count=len(rows), class_counts={c: labels.get(c, 0) for c in CLASSES},
+            dimensions={
+                "spectrum": {"type": "index", "description": "one spectrum", "extent": [0, len(rows) - 1]},
+                "wavelength": {"type": "spectral", "unit": "angstrom", "step": 5.0,
+                               "extent": [float(GRID[0]), float(GRID[-1])]},
+            },
+            variables={
+                "flux": {"type": "data", "dimensions": ["spectrum", "wavelength"],
+                         "unit": "erg s-1 cm-2 angstrom-1", "description": "resampled flux"},
+                "label": {"type": "auxiliary", "dimensions": ["spectrum"],
+                          "description": "target: supernova type class"},
+                "redshift": {"type": "auxiliary", "dimensions": ["spectrum"], "unit": "1"},
+            },
+        )
+
+    def _describe(
+        self, version: str, plan: Plan, splits: list[SplitFile], sne: list[Supernova]
+    ) -> Release:
+        ra = np.array([s.ra for s in sne])
+        dec = np.array([s.dec for s in sne])
+        return Release(
+            dataset=self.name,
+            version=version,
+            title="SDSS-II supernova spectra",
+            description=(
+                "Real optical spectra of spectroscopically followed SDSS-II Supernova Survey "
+                "candidates, labelled by supernova type (Ia, II, Ibc), resampled onto one "
+                "observed-frame grid of 3800-9200 Angstrom in 5 Angstrom steps. Task: classify "
+                "the type from the spectrum. Splits are by supernova: no object appears in two "
+                "splits."
+            ),
+            release_notes=plan.notes,
+            license="other",
+            keywords=["supernova", "spectra", "classification", "SDSS", "transients", "optical"],
+            providers=[
+                {"name": "Sloan Digital Sky Survey (SDSS-II Supernova Survey)",
+                 "roles": ["producer", "licensor"], "url": "https://www.sdss.org",
+                 "description": SNDATA.acknowledgement},
+                {"name": "Open Supernova Catalog", "roles": ["producer"],
+                 "url": "https://github.com/astrocatalogs/supernovae",
+                 "description": REDBACK.acknowledgement},
+                {"name": "astrobench", "roles": ["processor", "host"],
+                 "description": "Resampling, labelling, splits and STAC metadata."},
+            ],
+            license_links=[
+                {"href": "https://www.sdss.org/collaboration/citing-sdss/", "type": "text/html",
+                 "title": "SDSS data: citing and acknowledging"},
+            ],
+            citation=(
+                f"astrobench sn-spectra {version}: SDSS-II supernova spectra. Data from Sako et "
+                "al. 2018, PASP 130, 064002, with labels from Guillochon et al. 2017, ApJ 835, 64."
+            ),
+            publications=[
+                {"doi": "10.1088/1538-3873/aab4e0",
+                 "citation": "Sako, M., et al. 2018, PASP, 130, 064002: The Data Release of the "
+                             "Sloan Digital Sky Survey-II Supernova Survey"},
+                {"doi": "10.3847/1538-4357/835/1/64",
+                 "citation": "Guillochon, J., et al. 2017, ApJ, 835, 64: An Open Catalog for "
+                             "Supernova Data"},
+            ],
+            start=datetime(2005, 9, 1, tzinfo=timezone.utc),
+            end=datetime(2008, 1, 31, tzinfo=timezone.utc),
+            benchmark={
+                benchmark.TASK: "classification",
+                benchmark.TARGET: "label",
+                benchmark.CLASSES: [
+                    {"name": c, "description": CLASS_DESCRIPTIONS[c]} for c in CLASSES
+                ],
+                benchmark.METRICS: [
+                    {"name": "macro_f1", "direction": "maximize", "primary": True,
+                     "description": "F1 averaged over classes with equal weight: Ia dominates."},
+                    {"name": "balanced_accuracy", "direction": "maximize", "primary": False},
+                    {"name": "accuracy", "direction": "maximize", "primary": False},
+                ],
+                benchmark.MODALITY: "spectrum",
+                benchmark.PROVENANCE: "observed",
+                benchmark.WAVELENGTH_RANGE: [float(GRID[0]) / 10, float(GRID[-1]) / 10],
+                benchmark.SKY_FOOTPRINT: _sky_box(ra, dec),
+                benchmark.LIMITATIONS: [
+                    "Strong class imbalance: most labelled objects are type Ia.",
+                    "Spectroscopic follow-up favoured bright, likely-Ia candidates; the sample "
+                    "is not representative of a photometric survey.",
+                    "Spectra come from many telescopes with different resolution, wavelength "
+                    "coverage and flux calibration; host-galaxy light is not removed.",
+                    "Labels are catalogue claims, not re-derived classifications.",
+                ],
+            },
+            splits=splits,
+            software={
+                "astrobench": package_version("astrobench"),
+                "numpy": np.__version__,
+                "xarray": xr.__version__,
+                "h5netcdf": package_version("h5netcdf"),
+                "h5py": package_version("h5py"),
+            },
+            lineage=(
+                f"Spectra from {SNDATA.requirement} (sndata/sdss/Spectra_txt.zip, sha256 of wheel "
+                f"{SNDATA.sha256}); labels from {REDBACK.requirement} "
+                f"(redback/tables/OAC_metadata.csv, wheel sha256 {REDBACK.sha256}). Linear "
+                "interpolation onto the common grid; splits by stable hash of the candidate id."
+            ),
+        )

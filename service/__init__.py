@@ -1,0 +1,1 @@
+"""The astrobench HTTP service: a STAC API with versioned datasets and immutable asset links."""

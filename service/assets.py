@@ -1,0 +1,88 @@
+"""Versioned asset links: immutable bytes with Range, Content-Length and a checksum ETag."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from astrobench.catalog import benchmark
+from astrobench.service import deps
+
+router = APIRouter()
+
+CHUNK = 256 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None | str:
+    """(first, last) byte of a single satisfiable range; None to serve the whole file;
+    ``"unsatisfiable"`` for a well-formed range outside the file (RFC 9110 section 14)."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return None  # malformed or multi-range: ignoring Range is allowed
+    first_text, last_text = match.groups()
+    if not first_text:
+        length = int(last_text)
+        if length == 0 or size == 0:
+            return "unsatisfiable"
+        return max(size - length, 0), size - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else size - 1
+    if first > last or first >= size:
+        return None if first > last else "unsatisfiable"
+    return first, min(last, size - 1)
+
+
+def _stream(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:
+    with handle:
+        handle.seek(first)
+        remaining = length
+        while remaining > 0:
+            block = handle.read(min(CHUNK, remaining))
+            if not block:
+                break
+            remaining -= len(block)
+            yield block
+
+
+@router.api_route("/assets/{path:path}", methods=["GET", "HEAD"], summary="A published file")
+def asset(request: Request, path: str) -> Response:
+    record = deps.store(request).asset(path)
+    etag = f'"sha256-{record.sha256}"'
+    headers = {
+        "ETag": etag,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "public, max-age=31536000, immutable",
+    }
+    if request.headers.get("if-none-match") in (etag, "*"):
+        return Response(status_code=304, headers=headers)
+    wanted = parse_range(request.headers.get("range"), record.size)
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range != etag:
+        wanted = None
+    if wanted == "unsatisfiable":
+        return Response(status_code=416, headers=headers | {"Content-Range": f"bytes */{record.size}"})
+    status, first, last = 200, 0, record.size - 1
+    if isinstance(wanted, tuple):
+        status, (first, last) = 206, wanted
+        headers["Content-Range"] = f"bytes {first}-{last}/{record.size}"
+    length = last - first + 1
+    headers["Content-Length"] = str(length)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=record.media_type)
+    handle = deps.storage(request).open(path)
+    return StreamingResponse(_stream(handle, first, length), status_code=status,
+                             headers=headers, media_type=record.media_type)
+
+
+@router.get(benchmark.SCHEMA_PATH, summary="The benchmark extension's JSON schema")
+def benchmark_schema() -> Response:
+    import json
+
+    return Response(json.dumps(benchmark.schema(), indent=2), media_type="application/schema+json")

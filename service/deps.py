@@ -1,0 +1,52 @@
+"""Request-scoped access to the store, storage and settings held by the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from astrobench.catalog.records import render, with_item_links, with_version_links
+from astrobench.catalog.storage import AssetStorage
+from astrobench.catalog.store import Store
+from astrobench.service.settings import Settings
+
+
+def store(request: Request) -> Store:
+    found: Store = request.app.state.store
+    return found
+
+
+def storage(request: Request) -> AssetStorage:
+    found: AssetStorage = request.app.state.storage
+    return found
+
+
+def settings(request: Request) -> Settings:
+    found: Settings = request.app.state.settings
+    return found
+
+
+def base_url(request: Request) -> str:
+    configured = settings(request).base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def link(request: Request, rel: str, path: str, media_type: str = "application/json",
+         **extra: Any) -> dict[str, Any]:
+    return {"rel": rel, "href": base_url(request) + path, "type": media_type, **extra}
+
+
+def collection_json(request: Request, dataset: str, version: str) -> dict[str, Any]:
+    """A version's Collection with its version links, rendered for this request's host."""
+    catalogue = store(request)
+    record = with_version_links(
+        catalogue.collection(dataset, version),
+        catalogue.history(dataset),
+        latest=catalogue.resolve(dataset, None),
+    )
+    return render(record, base_url(request))
+
+
+def item_json(request: Request, item: dict[str, Any]) -> dict[str, Any]:
+    return render(with_item_links(item), base_url(request))

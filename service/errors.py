@@ -1,0 +1,85 @@
+"""The one map from domain errors to HTTP statuses, and JSON error bodies."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from astrobench.catalog.errors import (
+    AssetNotFound,
+    CatalogError,
+    DatasetNotFound,
+    InvalidParameter,
+    ItemNotFound,
+    StorageUnavailable,
+    VersionExists,
+    VersionNotFound,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[CatalogError], int] = {
+    InvalidParameter: 400,
+    DatasetNotFound: 404,
+    VersionNotFound: 404,
+    ItemNotFound: 404,
+    AssetNotFound: 404,
+    VersionExists: 409,
+    StorageUnavailable: 503,
+}
+
+
+def error_body(error: CatalogError) -> dict[str, object]:
+    body: dict[str, object] = {"code": error.code, "description": error.description}
+    if isinstance(error, DatasetNotFound):
+        body["suggestions"] = error.suggestions
+    if isinstance(error, VersionNotFound):
+        body["available"] = error.available
+    return body
+
+
+def status_of(error: CatalogError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 500
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into ``{"code", "description"}`` JSON."""
+
+    @app.exception_handler(CatalogError)
+    async def catalog_error(_: Request, error: CatalogError) -> JSONResponse:
+        status = status_of(error)
+        if status >= 500:
+            log.error("%s: %s", error.code, error.description)
+        return JSONResponse(error_body(error), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+            for e in error.errors()
+        )
+        return JSONResponse(
+            {"code": "InvalidParameter", "description": f"invalid request: {problems}"},
+            status_code=400,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "HTTPError")
+        return JSONResponse({"code": code, "description": str(error.detail)},
+                            status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(
+            {"code": "InternalError", "description": "internal server error; see the server log"},
+            status_code=500,
+        )

@@ -1,0 +1,19 @@
+"""Settings of the service deployable."""
+
+from __future__ import annotations
+
+from astrobench.catalog.settings import CatalogSettings
+
+
+class Settings(CatalogSettings):
+    """Catalogue settings plus how the service listens and presents itself."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+    """Public root URL when behind a proxy; by default taken from each request."""
+    title: str = "astrobench"
+    description: str = (
+        "Versioned, citable machine-learning benchmark datasets for astronomy, as a STAC API."
+    )
+    max_limit: int = 1000

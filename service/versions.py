@@ -1,0 +1,71 @@
+"""Version history of a dataset, and each version's own collection and items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from astrobench.catalog.records import collection_path, iso
+from astrobench.service import deps
+from astrobench.service.stac import version_items
+
+router = APIRouter()
+
+
+@router.get("/collections/{dataset}/versions", summary="Every version of a dataset, oldest first")
+def versions(request: Request, dataset: str) -> dict[str, Any]:
+    catalogue = deps.store(request)
+    history = catalogue.history(dataset)
+    latest = catalogue.resolve(dataset, None)
+    entries = []
+    for summary in history:
+        notes = catalogue.collection(dataset, summary.version).get("astrobench:release_notes", "")
+        entries.append({
+            "version": summary.version,
+            "status": summary.status.value,
+            "published": iso(summary.published),
+            "release_notes": notes,
+            "reason": summary.reason,
+            "successor": summary.successor,
+            "links": [deps.link(request, "collection", collection_path(dataset, summary.version))],
+        })
+    return {
+        "dataset": dataset,
+        "latest": latest,
+        "versions": entries,
+        "links": [
+            deps.link(request, "self", collection_path(dataset) + "/versions"),
+            deps.link(request, "collection", collection_path(dataset)),
+            deps.link(request, "root", "/"),
+        ],
+    }
+
+
+@router.get(
+    "/collections/{dataset}/versions/{version}",
+    summary="A version's collection; '1.2' resolves to the newest 1.2.x, 'latest' to the latest",
+)
+def version(request: Request, dataset: str, version: str) -> dict[str, Any]:
+    exact = deps.store(request).resolve(dataset, version)
+    return deps.collection_json(request, dataset, exact)
+
+
+@router.get("/collections/{dataset}/versions/{version}/items", summary="Items of one version")
+def items(
+    request: Request, dataset: str, version: str, limit: str | None = None,
+    token: str | None = None,
+) -> dict[str, Any]:
+    return version_items(request, dataset, version, limit, token)
+
+
+@router.get("/collections/{dataset}/versions/{version}/items/{item_id}", summary="One item")
+def item(request: Request, dataset: str, version: str, item_id: str) -> dict[str, Any]:
+    catalogue = deps.store(request)
+    exact = catalogue.resolve(dataset, version)
+    found = catalogue.item(dataset, item_id)
+    if found["properties"]["version"] != exact:
+        from astrobench.catalog.errors import ItemNotFound
+
+        raise ItemNotFound(f"{dataset} {exact} has no item {item_id!r}")
+    return deps.item_json(request, found)
