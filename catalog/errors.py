@@ -83,3 +83,15 @@ class StorageUnavailable(CatalogError):
     """The asset storage cannot be reached or a stored file is missing."""
 
     code = "StorageUnavailable"
+
+
+class Unauthorized(CatalogError):
+    """A write came without credentials."""
+
+    code = "Unauthorized"
+
+
+class Forbidden(CatalogError):
+    """The credentials do not allow this write."""
+
+    code = "Forbidden"

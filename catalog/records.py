@@ -60,7 +60,7 @@ def collection_record(release: Release) -> dict[str, Any]:
         "deprecated": False,
         "keywords": release.keywords,
         "license": release.license,
-        "providers": release.providers,
+        "providers": _providers(release),
         "extent": {
             # Sky positions are not Earth coordinates: the STAC bbox is the whole globe and the
             # real coverage is in bench:sky_footprint (ICRS).
@@ -69,8 +69,6 @@ def collection_record(release: Release) -> dict[str, Any]:
         },
         "sci:citation": release.citation,
         "sci:publications": release.publications,
-        "processing:software": release.software,
-        "processing:lineage": release.lineage,
         "astrobench:release_notes": release.release_notes,
         **release.benchmark,
         benchmark.SPLITS: [
@@ -85,6 +83,18 @@ def collection_record(release: Release) -> dict[str, Any]:
         "assets": {},
     }
     return record
+
+
+def _providers(release: Release) -> list[dict[str, Any]]:
+    """Providers, with the processing extension's lineage and software on the processor."""
+    providers = copy.deepcopy(release.providers)
+    for provider in providers:
+        if "processor" in provider.get("roles", []):
+            if release.lineage:
+                provider["processing:lineage"] = release.lineage
+            if release.software:
+                provider["processing:software"] = release.software
+    return providers
 
 
 def item_record(release: Release, split: SplitFile, asset: AssetRecord) -> dict[str, Any]:
@@ -177,17 +187,33 @@ def with_version_links(
         {"rel": "root", "href": "/", "type": "application/json"},
         {"rel": "parent", "href": "/collections", "type": "application/json"},
         {"rel": "items", "href": own + "/items", "type": "application/geo+json"},
-        {"rel": "version-history", "href": collection_path(dataset) + "/versions",
-         "type": "application/json"},
-        {"rel": "latest-version", "href": collection_path(dataset, latest),
-         "type": "application/json"},
+        {
+            "rel": "version-history",
+            "href": collection_path(dataset) + "/versions",
+            "type": "application/json",
+        },
+        {
+            "rel": "latest-version",
+            "href": collection_path(dataset, latest),
+            "type": "application/json",
+        },
     ]
     if here > 0:
-        links.append({"rel": "predecessor-version", "type": "application/json",
-                      "href": collection_path(dataset, ordered[here - 1])})
+        links.append(
+            {
+                "rel": "predecessor-version",
+                "type": "application/json",
+                "href": collection_path(dataset, ordered[here - 1]),
+            }
+        )
     if here + 1 < len(ordered):
-        links.append({"rel": "successor-version", "type": "application/json",
-                      "href": collection_path(dataset, ordered[here + 1])})
+        links.append(
+            {
+                "rel": "successor-version",
+                "type": "application/json",
+                "href": collection_path(dataset, ordered[here + 1]),
+            }
+        )
     record["links"] = links + [link for link in record["links"] if link["rel"] == "license"]
     return record
 
@@ -197,7 +223,11 @@ def with_item_links(item: dict[str, Any]) -> dict[str, Any]:
     record = copy.deepcopy(item)
     collection = collection_path(record["collection"], record["properties"]["version"])
     record["links"] = [
-        {"rel": "self", "href": f"{collection}/items/{record['id']}", "type": "application/geo+json"},
+        {
+            "rel": "self",
+            "href": f"{collection}/items/{record['id']}",
+            "type": "application/geo+json",
+        },
         {"rel": "parent", "href": collection, "type": "application/json"},
         {"rel": "collection", "href": collection, "type": "application/json"},
         {"rel": "root", "href": "/", "type": "application/json"},
@@ -212,8 +242,11 @@ def render(record: dict[str, Any], base_url: str) -> dict[str, Any]:
     def visit(node: Any) -> Any:
         if isinstance(node, dict):
             return {
-                key: (base + value if key == "href" and isinstance(value, str)
-                      and value.startswith("/") else visit(value))
+                key: (
+                    base + value
+                    if key == "href" and isinstance(value, str) and value.startswith("/")
+                    else visit(value)
+                )
                 for key, value in node.items()
             }
         if isinstance(node, list):

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import fsspec
-from fsspec.core import url_to_fs
-
 from astrobench.catalog.errors import StorageUnavailable, VersionExists
+from fsspec.core import url_to_fs
 
 
 class AssetStorage:
@@ -67,4 +66,3 @@ class AssetStorage:
 
     def exists(self, key: str) -> bool:
         return bool(self.fs.exists(self._path(key)))
-

@@ -15,6 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from astrobench.catalog.errors import (
+    AssetNotFound,
+    DatasetNotFound,
+    InvalidParameter,
+    ItemNotFound,
+    StorageUnavailable,
+    VersionExists,
+)
+from astrobench.catalog.records import AssetRecord, VersionSummary
+from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -35,17 +45,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-
-from astrobench.catalog.errors import (
-    AssetNotFound,
-    DatasetNotFound,
-    InvalidParameter,
-    ItemNotFound,
-    StorageUnavailable,
-    VersionExists,
-)
-from astrobench.catalog.records import AssetRecord, VersionSummary
-from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -77,24 +76,28 @@ class VersionRow(Base):
 class ItemRow(Base):
     __tablename__ = "items"
     __table_args__ = (
-        ForeignKeyConstraint(["dataset_id", "version"], ["versions.dataset_id", "versions.version"]),
+        ForeignKeyConstraint(
+            ["dataset_id", "version"], ["versions.dataset_id", "versions.version"]
+        ),
     )
     dataset_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     version: Mapped[str] = mapped_column(String(40), index=True)
     start: Mapped[datetime | None] = mapped_column(DateTime())
     end: Mapped[datetime | None] = mapped_column(DateTime())
-    xmin: Mapped[float | None] = mapped_column(Float)
-    ymin: Mapped[float | None] = mapped_column(Float)
-    xmax: Mapped[float | None] = mapped_column(Float)
-    ymax: Mapped[float | None] = mapped_column(Float)
+    west: Mapped[float | None] = mapped_column(Float)
+    south: Mapped[float | None] = mapped_column(Float)
+    east: Mapped[float | None] = mapped_column(Float)
+    north: Mapped[float | None] = mapped_column(Float)
     content: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
 
 class AssetRow(Base):
     __tablename__ = "assets"
     __table_args__ = (
-        ForeignKeyConstraint(["dataset_id", "version"], ["versions.dataset_id", "versions.version"]),
+        ForeignKeyConstraint(
+            ["dataset_id", "version"], ["versions.dataset_id", "versions.version"]
+        ),
     )
     path: Mapped[str] = mapped_column(String(500), primary_key=True)
     dataset_id: Mapped[str] = mapped_column(String(100))
@@ -180,7 +183,9 @@ class Store:
         try:
             yield
         except OperationalError as error:
-            raise StorageUnavailable(f"the catalogue database is unavailable: {error.orig}") from error
+            raise StorageUnavailable(
+                f"the catalogue database is unavailable: {error.orig}"
+            ) from error
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -213,16 +218,29 @@ class Store:
                 if session.get(DatasetRow, dataset) is None:
                     session.add(DatasetRow(id=dataset, created=_utc(when)))
                     session.flush()
-                session.add(VersionRow(
-                    dataset_id=dataset, version=version, major=parsed.major, minor=parsed.minor,
-                    patch=parsed.patch, status=Status.PUBLISHED.value, published=_utc(when),
-                    collection=collection,
-                ))
+                session.add(
+                    VersionRow(
+                        dataset_id=dataset,
+                        version=version,
+                        major=parsed.major,
+                        minor=parsed.minor,
+                        patch=parsed.patch,
+                        status=Status.PUBLISHED.value,
+                        published=_utc(when),
+                        collection=collection,
+                    )
+                )
                 session.flush()
                 session.add_all(_item_row(dataset, version, item) for item in items)
                 session.add_all(
-                    AssetRow(path=a.path, dataset_id=dataset, version=version, sha256=a.sha256,
-                             size=a.size, media_type=a.media_type)
+                    AssetRow(
+                        path=a.path,
+                        dataset_id=dataset,
+                        version=version,
+                        sha256=a.sha256,
+                        size=a.size,
+                        media_type=a.media_type,
+                    )
                     for a in assets
                 )
         except IntegrityError as error:
@@ -248,14 +266,20 @@ class Store:
         """Every version of a dataset, oldest first."""
         with self.session() as session:
             rows = session.scalars(
-                select(VersionRow).where(VersionRow.dataset_id == dataset)
+                select(VersionRow)
+                .where(VersionRow.dataset_id == dataset)
                 .order_by(VersionRow.major, VersionRow.minor, VersionRow.patch)
             ).all()
             if not rows:
                 raise DatasetNotFound(dataset, self.dataset_ids())
             return [
-                VersionSummary(r.version, Status(r.status), r.published.replace(tzinfo=timezone.utc),
-                               r.reason, r.successor)
+                VersionSummary(
+                    r.version,
+                    Status(r.status),
+                    r.published.replace(tzinfo=timezone.utc),
+                    r.reason,
+                    r.successor,
+                )
                 for r in rows
             ]
 
@@ -268,8 +292,9 @@ class Store:
         """The latest (newest not yanked) version of every dataset."""
         with self.session() as session:
             rows = session.execute(
-                select(VersionRow.dataset_id, VersionRow.major, VersionRow.minor, VersionRow.patch)
-                .where(VersionRow.status != Status.YANKED.value)
+                select(
+                    VersionRow.dataset_id, VersionRow.major, VersionRow.minor, VersionRow.patch
+                ).where(VersionRow.status != Status.YANKED.value)
             ).all()
         latest: dict[str, tuple[int, int, int]] = {}
         for dataset, *parts in rows:
@@ -280,9 +305,7 @@ class Store:
         with self.session() as session:
             return dict(self._version_row(session, dataset, version).collection)
 
-    def items(
-        self, dataset: str, version: str, limit: int, token: str | None = None
-    ) -> Page:
+    def items(self, dataset: str, version: str, limit: int, token: str | None = None) -> Page:
         """The items of one version, a page at a time."""
         self.resolve(dataset, version)
         query = SearchQuery(limit=limit, token=token)
@@ -310,15 +333,20 @@ class Store:
             if query.collections:
                 conditions.append(ItemRow.dataset_id.in_(query.collections))
         else:
-            scope = [(d, v) for d, v in latest.items()
-                     if not query.collections or d in query.collections]
+            scope = [
+                (d, v) for d, v in latest.items() if not query.collections or d in query.collections
+            ]
             if not scope:
                 return Page([], None, 0)
             conditions.append(tuple_(ItemRow.dataset_id, ItemRow.version).in_(scope))
         if query.bbox is not None:
             west, south, east, north = query.bbox
-            conditions += [ItemRow.xmin <= east, ItemRow.xmax >= west,
-                           ItemRow.ymin <= north, ItemRow.ymax >= south]
+            conditions += [
+                ItemRow.west <= east,
+                ItemRow.east >= west,
+                ItemRow.south <= north,
+                ItemRow.north >= south,
+            ]
         if query.end is not None:
             conditions.append(ItemRow.start <= _utc(query.end))
         if query.start is not None:
@@ -358,10 +386,16 @@ class Store:
             paged = list(conditions)
             if query.token:
                 dataset, item = decode_token(query.token)
-                paged.append(or_(ItemRow.dataset_id > dataset,
-                                 and_(ItemRow.dataset_id == dataset, ItemRow.id > item)))
+                paged.append(
+                    or_(
+                        ItemRow.dataset_id > dataset,
+                        and_(ItemRow.dataset_id == dataset, ItemRow.id > item),
+                    )
+                )
             rows = session.scalars(
-                select(ItemRow).where(*paged).order_by(ItemRow.dataset_id, ItemRow.id)
+                select(ItemRow)
+                .where(*paged)
+                .order_by(ItemRow.dataset_id, ItemRow.id)
                 .limit(query.limit + 1)
             ).all()
         more = len(rows) > query.limit
@@ -378,9 +412,16 @@ def _item_row(dataset: str, version: str, item: dict[str, Any]) -> ItemRow:
     start = props.get("start_datetime") or props.get("datetime")
     end = props.get("end_datetime") or props.get("datetime")
     return ItemRow(
-        dataset_id=dataset, id=item["id"], version=version,
-        start=_parse_time(start), end=_parse_time(end),
-        xmin=bbox[0], ymin=bbox[1], xmax=bbox[2], ymax=bbox[3], content=item,
+        dataset_id=dataset,
+        id=item["id"],
+        version=version,
+        start=_parse_time(start),
+        end=_parse_time(end),
+        west=bbox[0],
+        south=bbox[1],
+        east=bbox[2],
+        north=bbox[3],
+        content=item,
     )
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pystac.validation
-from pystac.validation.stac_validator import JsonSchemaSTACValidator
-
 from astrobench.catalog import benchmark
+from pystac.validation.stac_validator import JsonSchemaSTACValidator
 
 
 def stac_validator(local_schemas: Mapping[str, Path] | None = None) -> JsonSchemaSTACValidator:

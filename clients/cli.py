@@ -23,9 +23,15 @@ def _server_module(name: str) -> ModuleType:
 
 
 def _catalog_settings(args: argparse.Namespace, module: str, cls: str) -> Any:
-    overrides = {k: v for k, v in {"data_dir": args.data_dir,
-                                   "database_url": args.database_url,
-                                   "storage_url": args.storage_url}.items() if v}
+    overrides = {
+        k: v
+        for k, v in {
+            "data_dir": args.data_dir,
+            "database_url": args.database_url,
+            "storage_url": args.storage_url,
+        }.items()
+        if v
+    }
     return getattr(_server_module(module), cls)(**overrides)
 
 
@@ -33,8 +39,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _catalog_settings(args, "astrobench.service.settings", "Settings")
     uvicorn = _server_module("uvicorn")
     app = _server_module("astrobench.service.app").create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                log_level=args.log_level)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=args.log_level,
+    )
     return 0
 
 
@@ -46,8 +56,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store_module = _server_module("astrobench.catalog.store")
     storage_module = _server_module("astrobench.catalog.storage")
     if args.all == bool(args.name):
-        raise SystemExit("astrobench ingest: give a dataset NAME or --all, not both; datasets: "
-                         + ", ".join(recipes.RECIPES))
+        raise SystemExit(
+            "astrobench ingest: give a dataset NAME or --all, not both; datasets: "
+            + ", ".join(recipes.RECIPES)
+        )
     names = list(recipes.RECIPES) if args.all else [args.name]
     store = store_module.Store(settings.database_url)
     store.create()
@@ -56,8 +68,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         for name in names:
             recipe = recipes.get_recipe(name)
             versions = [args.version] if args.version else list(recipe.versions)
-            publish.ingest(recipe, versions, store, storage, settings.source_dir,
-                           report=lambda line: print(line, file=sys.stderr, flush=True))
+            publish.ingest(
+                recipe,
+                versions,
+                store,
+                storage,
+                settings.source_dir,
+                report=lambda line: print(line, file=sys.stderr, flush=True),
+            )
     finally:
         store.close()
     return 0
@@ -75,11 +93,19 @@ def cmd_versions(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from astrobench.client import Client
 
-    search = Client(args.url).search(collections=args.collections or None, ids=args.ids or None,
-                                     max_items=args.max_items)
+    search = Client(args.url).search(
+        collections=args.collections or None, ids=args.ids or None, max_items=args.max_items
+    )
     for item in search.items_as_dicts():
-        print(json.dumps({"id": item["id"], "collection": item.get("collection"),
-                          "href": item["assets"]["data"]["href"]}))
+        print(
+            json.dumps(
+                {
+                    "id": item["id"],
+                    "collection": item.get("collection"),
+                    "href": item["assets"]["data"]["href"],
+                }
+            )
+        )
     return 0
 
 
@@ -99,7 +125,9 @@ def parser() -> argparse.ArgumentParser:
     store_options(serve)
     serve.set_defaults(run=cmd_serve)
 
-    ingest = commands.add_parser("ingest", help="build datasets from their recipes and publish them")
+    ingest = commands.add_parser(
+        "ingest", help="build datasets from their recipes and publish them"
+    )
     ingest.add_argument("name", nargs="?", help="dataset id, e.g. sn-spectra")
     ingest.add_argument("--version", help="build only this version (default: every version)")
     ingest.add_argument("--all", action="store_true", help="every bundled dataset")

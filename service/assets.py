@@ -6,11 +6,10 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
-
 from astrobench.catalog import benchmark
 from astrobench.service import deps
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
 
 router = APIRouter()
 
@@ -18,7 +17,7 @@ CHUNK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None | str:
+def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
     """(first, last) byte of a single satisfiable range; None to serve the whole file;
     ``"unsatisfiable"`` for a well-formed range outside the file (RFC 9110 section 14)."""
     if not header:
@@ -67,7 +66,9 @@ def asset(request: Request, path: str) -> Response:
     if if_range is not None and if_range != etag:
         wanted = None
     if wanted == "unsatisfiable":
-        return Response(status_code=416, headers=headers | {"Content-Range": f"bytes */{record.size}"})
+        return Response(
+            status_code=416, headers=headers | {"Content-Range": f"bytes */{record.size}"}
+        )
     status, first, last = 200, 0, record.size - 1
     if isinstance(wanted, tuple):
         status, (first, last) = 206, wanted
@@ -77,8 +78,12 @@ def asset(request: Request, path: str) -> Response:
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=record.media_type)
     handle = deps.storage(request).open(path)
-    return StreamingResponse(_stream(handle, first, length), status_code=status,
-                             headers=headers, media_type=record.media_type)
+    return StreamingResponse(
+        _stream(handle, first, length),
+        status_code=status,
+        headers=headers,
+        media_type=record.media_type,
+    )
 
 
 @router.get(benchmark.SCHEMA_PATH, summary="The benchmark extension's JSON schema")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-
 from astrobench.catalog.records import render, with_item_links, with_version_links
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.service.settings import Settings
+from fastapi import Request
 
 
 def store(request: Request) -> Store:
@@ -32,8 +31,9 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def link(request: Request, rel: str, path: str, media_type: str = "application/json",
-         **extra: Any) -> dict[str, Any]:
+def link(
+    request: Request, rel: str, path: str, media_type: str = "application/json", **extra: Any
+) -> dict[str, Any]:
     return {"rel": rel, "href": base_url(request) + path, "type": media_type, **extra}
 
 

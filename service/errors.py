@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from astrobench.catalog.errors import (
     AssetNotFound,
     CatalogError,
     DatasetNotFound,
+    Forbidden,
     InvalidParameter,
     ItemNotFound,
     StorageUnavailable,
+    Unauthorized,
     VersionExists,
     VersionNotFound,
 )
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ STATUS: dict[type[CatalogError], int] = {
     AssetNotFound: 404,
     VersionExists: 409,
     StorageUnavailable: 503,
+    Unauthorized: 401,
+    Forbidden: 403,
 }
 
 
@@ -73,8 +76,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "HTTPError")
-        return JSONResponse({"code": code, "description": str(error.detail)},
-                            status_code=error.status_code, headers=error.headers)
+        return JSONResponse(
+            {"code": code, "description": str(error.detail)},
+            status_code=error.status_code,
+            headers=error.headers,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.store import SearchQuery
+from pydantic import BaseModel, ConfigDict
 
 DEFAULT_LIMIT = 10
 
@@ -19,8 +18,10 @@ def parse_bbox(value: str | Sequence[Any] | None) -> tuple[float, float, float, 
     if value is None or value == "":
         return None
     parts = value.split(",") if isinstance(value, str) else list(value)
-    hint = ("bbox must be 4 numbers 'west,south,east,north' (or 6 with heights) in WGS84 degrees, "
-            "-180 <= lon <= 180, -90 <= lat <= 90, south <= north")
+    hint = (
+        "bbox must be 4 numbers 'west,south,east,north' (or 6 with heights) in WGS84 degrees, "
+        "-180 <= lon <= 180, -90 <= lat <= 90, south <= north"
+    )
     try:
         numbers = [float(p) for p in parts]
     except (TypeError, ValueError):

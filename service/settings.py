@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from astrobench.catalog.settings import CatalogSettings
+from pydantic import SecretStr
 
 
 class Settings(CatalogSettings):
@@ -17,3 +18,5 @@ class Settings(CatalogSettings):
         "Versioned, citable machine-learning benchmark datasets for astronomy, as a STAC API."
     )
     max_limit: int = 1000
+    admin_token: SecretStr | None = None
+    """Bearer token that may publish versions over HTTP; without one, HTTP writes are refused."""

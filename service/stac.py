@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-
 from astrobench.catalog import benchmark
 from astrobench.catalog.records import collection_path
 from astrobench.catalog.store import Page, SearchQuery
 from astrobench.service import deps
 from astrobench.service.params import SearchBody, parse_limit, search_query
+from fastapi import APIRouter, Request
 
 router = APIRouter()
 
@@ -41,8 +40,13 @@ def landing(request: Request) -> dict[str, Any]:
         deps.link(request, "search", "/search", GEOJSON, method="POST"),
         deps.link(request, "service-desc", "/api", "application/vnd.oai.openapi+json;version=3.0"),
         deps.link(request, "service-doc", "/api.html", "text/html"),
-        deps.link(request, "describedby", benchmark.SCHEMA_PATH, "application/schema+json",
-                  title="astrobench benchmark extension schema"),
+        deps.link(
+            request,
+            "describedby",
+            benchmark.SCHEMA_PATH,
+            "application/schema+json",
+            title="astrobench benchmark extension schema",
+        ),
     ]
     links += [deps.link(request, "child", collection_path(d), title=d) for d in latest]
     return {
@@ -106,8 +110,9 @@ def version_items(
 ) -> dict[str, Any]:
     catalogue = deps.store(request)
     exact = catalogue.resolve(dataset, version)
-    page = catalogue.items(dataset, exact, parse_limit(limit, deps.settings(request).max_limit),
-                           token)
+    page = catalogue.items(
+        dataset, exact, parse_limit(limit, deps.settings(request).max_limit), token
+    )
     path = request.url.path
     return _feature_collection(request, page, path, _get_next(request, path, page.next_token))
 
@@ -134,23 +139,37 @@ def search_get(
     limit: str | None = None,
     token: str | None = None,
 ) -> dict[str, Any]:
-    query = search_query(collections=collections, ids=ids, bbox=bbox, datetime_=datetime,
-                         limit=limit, token=token, max_limit=deps.settings(request).max_limit)
+    query = search_query(
+        collections=collections,
+        ids=ids,
+        bbox=bbox,
+        datetime_=datetime,
+        limit=limit,
+        token=token,
+        max_limit=deps.settings(request).max_limit,
+    )
     page = deps.store(request).search(query)
-    return _feature_collection(request, page, "/search",
-                               _get_next(request, "/search", page.next_token))
+    return _feature_collection(
+        request, page, "/search", _get_next(request, "/search", page.next_token)
+    )
 
 
 @router.post("/search", summary="Item search with a JSON body")
 def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
     query: SearchQuery = search_query(
-        collections=body.collections, ids=body.ids, bbox=body.bbox, datetime_=body.datetime,
-        limit=body.limit, token=body.token, max_limit=deps.settings(request).max_limit,
+        collections=body.collections,
+        ids=body.ids,
+        bbox=body.bbox,
+        datetime_=body.datetime,
+        limit=body.limit,
+        token=body.token,
+        max_limit=deps.settings(request).max_limit,
     )
     page = deps.store(request).search(query)
     next_link = None
     if page.next_token:
         next_body = body.model_dump(exclude_none=True) | {"token": page.next_token}
-        next_link = deps.link(request, "next", "/search", GEOJSON, method="POST",
-                              body=next_body, merge=False)
+        next_link = deps.link(
+            request, "next", "/search", GEOJSON, method="POST", body=next_body, merge=False
+        )
     return _feature_collection(request, page, "/search", next_link)

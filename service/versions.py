@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps
 from astrobench.service.stac import version_items
+from fastapi import APIRouter, Request
 
 router = APIRouter()
 
@@ -21,15 +20,19 @@ def versions(request: Request, dataset: str) -> dict[str, Any]:
     entries = []
     for summary in history:
         notes = catalogue.collection(dataset, summary.version).get("astrobench:release_notes", "")
-        entries.append({
-            "version": summary.version,
-            "status": summary.status.value,
-            "published": iso(summary.published),
-            "release_notes": notes,
-            "reason": summary.reason,
-            "successor": summary.successor,
-            "links": [deps.link(request, "collection", collection_path(dataset, summary.version))],
-        })
+        entries.append(
+            {
+                "version": summary.version,
+                "status": summary.status.value,
+                "published": iso(summary.published),
+                "release_notes": notes,
+                "reason": summary.reason,
+                "successor": summary.successor,
+                "links": [
+                    deps.link(request, "collection", collection_path(dataset, summary.version))
+                ],
+            }
+        )
     return {
         "dataset": dataset,
         "latest": latest,
@@ -53,7 +56,10 @@ def version(request: Request, dataset: str, version: str) -> dict[str, Any]:
 
 @router.get("/collections/{dataset}/versions/{version}/items", summary="Items of one version")
 def items(
-    request: Request, dataset: str, version: str, limit: str | None = None,
+    request: Request,
+    dataset: str,
+    version: str,
+    limit: str | None = None,
     token: str | None = None,
 ) -> dict[str, Any]:
     return version_items(request, dataset, version, limit, token)

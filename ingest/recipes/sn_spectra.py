@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import xarray as xr
-
 from astrobench.catalog import benchmark
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.ingest.recipe import Recipe
@@ -40,13 +39,17 @@ OSC_ACKNOWLEDGEMENT = (
     "ApJ 835, 64), as distributed in the redback package (Sarin et al. 2024)."
 )
 SNDATA = PackageSource(
-    name="sndata", version="1.2.1", filename="sndata-1.2.1-py2.py3-none-any.whl",
+    name="sndata",
+    version="1.2.1",
+    filename="sndata-1.2.1-py2.py3-none-any.whl",
     sha256="f9a80ba65fad2742f6317be983358725b37d3412609a27223c46211c5cab799f",
     license="GPL-3.0-or-later (package); SDSS-II SN spectra are public data",
     acknowledgement=SDSS_ACKNOWLEDGEMENT,
 )
 REDBACK = PackageSource(
-    name="redback", version="1.20.0", filename="redback-1.20.0-py3-none-any.whl",
+    name="redback",
+    version="1.20.0",
+    filename="redback-1.20.0-py3-none-any.whl",
     sha256="28714f978a4627167dbf5d7073872d908b6942fcfb2dbfbbf57729d7b88c5a94",
     license="GPL-3.0-or-later (package); Open Supernova Catalog metadata",
     acknowledgement=OSC_ACKNOWLEDGEMENT,
@@ -138,12 +141,18 @@ class Plan:
 
 PLANS: dict[str, Plan] = {
     "1.0.0": Plan(
-        first_claim, {"train": 0.8, "test": 0.2}, False, False,
+        first_claim,
+        {"train": 0.8, "test": 0.2},
+        False,
+        False,
         "First release. Labels from the first claimed type in the Open Supernova Catalog; "
         "80/20 train/test split by supernova.",
     ),
     "1.1.0": Plan(
-        consensus_claim, {"train": 0.7, "validation": 0.15, "test": 0.15}, True, False,
+        consensus_claim,
+        {"train": 0.7, "validation": 0.15, "test": 0.15},
+        True,
+        False,
         "Fixed label mapping: 1.0.0 took the first claimed type, so objects with conflicting "
         "claims (e.g. 'II,Ia', 'AGN,II') got arbitrary labels and IIb was counted as II. Labels "
         "are now the class all confident claims agree on; conflicting or out-of-task objects are "
@@ -151,7 +160,10 @@ PLANS: dict[str, Plan] = {
         "supernova, stratified by class so that rare classes appear in every split.",
     ),
     "1.2.0": Plan(
-        consensus_claim, {"train": 0.7, "validation": 0.15, "test": 0.15}, True, True,
+        consensus_claim,
+        {"train": 0.7, "validation": 0.15, "test": 0.15},
+        True,
+        True,
         f"Adds the robustness split 'test-highz': all supernovae with z > {HIGHZ_CUT} are moved "
         "out of train/validation/test into it, so models are trained at low redshift and tested "
         "on shifted, lower-S/N spectra. Labels as in 1.1.0.",
@@ -226,6 +238,7 @@ class SnSpectra(Recipe):
             label = plan.label(sn.claims) if sn else None
             if sn is not None and label is not None:
                 labelled.append((spectrum_id, sn, label, wavelength, flux))
+
         def shifted(sn: Supernova) -> bool:
             return plan.highz_split and sn.redshift > HIGHZ_CUT
 
@@ -235,10 +248,14 @@ class SnSpectra(Recipe):
         rows: dict[str, list[dict[str, Any]]] = {}
         for spectrum_id, sn, label, wavelength, flux in labelled:
             split = "test-highz" if shifted(sn) else split_of[str(sn.cid)]
-            rows.setdefault(split, []).append({
-                "spectrum_id": spectrum_id, "sn": sn, "label": label,
-                "flux": resample(wavelength, flux, GRID),
-            })
+            rows.setdefault(split, []).append(
+                {
+                    "spectrum_id": spectrum_id,
+                    "sn": sn,
+                    "label": label,
+                    "flux": resample(wavelength, flux, GRID),
+                }
+            )
         order = [*plan.fractions, *(["test-highz"] if plan.highz_split else [])]
         splits = [self._write(version, name, rows[name], workdir) for name in order]
         everything = [r["sn"] for name in order for r in rows[name]]
@@ -257,48 +274,89 @@ class SnSpectra(Recipe):
         codes = {name: i for i, name in enumerate(CLASSES)}
         ds = xr.Dataset(
             data_vars={
-                "flux": (("spectrum", "wavelength"), np.stack([r["flux"] for r in rows]), {
-                    "long_name": "spectral flux density, resampled",
-                    "units": "erg s-1 cm-2 angstrom-1",
-                    "comment": "Observed frame, as released; NaN outside the observed range. "
-                               "Flux calibration differs between telescopes.",
-                }),
-                "label": ("spectrum", np.array([r["label"] for r in rows], dtype=object), {
-                    "long_name": "supernova type class",
-                }),
-                "label_code": ("spectrum", np.array([codes[r["label"]] for r in rows], np.int8), {
-                    "long_name": "supernova type class code",
-                    "flag_values": np.arange(len(CLASSES), dtype=np.int8),
-                    "flag_meanings": " ".join(CLASSES),
-                }),
-                "object_id": ("spectrum", np.array([r["sn"].cid for r in rows], np.int32), {
-                    "long_name": "SDSS-II SN candidate id (CID)",
-                }),
-                "redshift": ("spectrum", np.array([r["sn"].redshift for r in rows], np.float32), {
-                    "long_name": "redshift", "units": "1",
-                    "comment": "From the Open Supernova Catalog; NaN where unknown.",
-                }),
-                "ra": ("spectrum", np.array([r["sn"].ra for r in rows]), {
-                    "standard_name": "right_ascension", "units": "degree", "comment": "ICRS",
-                }),
-                "dec": ("spectrum", np.array([r["sn"].dec for r in rows]), {
-                    "standard_name": "declination", "units": "degree", "comment": "ICRS",
-                }),
+                "flux": (
+                    ("spectrum", "wavelength"),
+                    np.stack([r["flux"] for r in rows]),
+                    {
+                        "long_name": "spectral flux density, resampled",
+                        "units": "erg s-1 cm-2 angstrom-1",
+                        "comment": "Observed frame, as released; NaN outside the observed range. "
+                        "Flux calibration differs between telescopes.",
+                    },
+                ),
+                "label": (
+                    "spectrum",
+                    np.array([r["label"] for r in rows], dtype=object),
+                    {
+                        "long_name": "supernova type class",
+                    },
+                ),
+                "label_code": (
+                    "spectrum",
+                    np.array([codes[r["label"]] for r in rows], np.int8),
+                    {
+                        "long_name": "supernova type class code",
+                        "flag_values": np.arange(len(CLASSES), dtype=np.int8),
+                        "flag_meanings": " ".join(CLASSES),
+                    },
+                ),
+                "object_id": (
+                    "spectrum",
+                    np.array([r["sn"].cid for r in rows], np.int32),
+                    {
+                        "long_name": "SDSS-II SN candidate id (CID)",
+                    },
+                ),
+                "redshift": (
+                    "spectrum",
+                    np.array([r["sn"].redshift for r in rows], np.float32),
+                    {
+                        "long_name": "redshift",
+                        "units": "1",
+                        "comment": "From the Open Supernova Catalog; NaN where unknown.",
+                    },
+                ),
+                "ra": (
+                    "spectrum",
+                    np.array([r["sn"].ra for r in rows]),
+                    {
+                        "standard_name": "right_ascension",
+                        "units": "degree",
+                        "comment": "ICRS",
+                    },
+                ),
+                "dec": (
+                    "spectrum",
+                    np.array([r["sn"].dec for r in rows]),
+                    {
+                        "standard_name": "declination",
+                        "units": "degree",
+                        "comment": "ICRS",
+                    },
+                ),
             },
             coords={
-                "spectrum": ("spectrum", np.array([r["spectrum_id"] for r in rows], dtype=object),
-                             {"long_name": "SDSS-II spectrum id (sn<CID>-<spectrum>)"}),
-                "wavelength": ("wavelength", GRID, {
-                    "standard_name": "radiation_wavelength", "units": "angstrom",
-                    "long_name": "observed-frame wavelength",
-                }),
+                "spectrum": (
+                    "spectrum",
+                    np.array([r["spectrum_id"] for r in rows], dtype=object),
+                    {"long_name": "SDSS-II spectrum id (sn<CID>-<spectrum>)"},
+                ),
+                "wavelength": (
+                    "wavelength",
+                    GRID,
+                    {
+                        "standard_name": "radiation_wavelength",
+                        "units": "angstrom",
+                        "long_name": "observed-frame wavelength",
+                    },
+                ),
             },
             attrs={
                 "Conventions": "CF-1.10",
                 "title": f"sn-spectra {version}: {split} split",
                 "institution": "astrobench",
                 "source": "SDSS-II Supernova Survey spectra (Sako et al. 2018); types and redshifts "
-                          "from the Open Supernova Catalog",
+                "from the Open Supernova Catalog",
                 "references": "Sako et al. 2018, PASP 130, 064002; Guillochon et al. 2017, ApJ 835, 64",
                 "dataset_id": self.name,
                 "dataset_version": version,
@@ -307,23 +365,46 @@ class SnSpectra(Recipe):
         )
         path = workdir / f"{self.name}-{version}-{split}.nc"
         chunk = (min(CHUNK_SPECTRA, len(rows)), GRID.size)
-        ds.to_netcdf(path, engine="h5netcdf", encoding={
-            "flux": {"chunksizes": chunk, "zlib": True, "complevel": 4, "shuffle": True},
-        })
+        ds.to_netcdf(
+            path,
+            engine="h5netcdf",
+            encoding={
+                "flux": {"chunksizes": chunk, "zlib": True, "complevel": 4, "shuffle": True},
+            },
+        )
         labels = Counter(r["label"] for r in rows)
         return SplitFile(
-            name=split, role=ROLES[split], path=path, description=SPLIT_DESCRIPTIONS[split],
-            count=len(rows), class_counts={c: labels.get(c, 0) for c in CLASSES},
+            name=split,
+            role=ROLES[split],
+            path=path,
+            description=SPLIT_DESCRIPTIONS[split],
+            count=len(rows),
+            class_counts={c: labels.get(c, 0) for c in CLASSES},
             dimensions={
-                "spectrum": {"type": "index", "description": "one spectrum", "extent": [0, len(rows) - 1]},
-                "wavelength": {"type": "spectral", "unit": "angstrom", "step": 5.0,
-                               "extent": [float(GRID[0]), float(GRID[-1])]},
+                "spectrum": {
+                    "type": "index",
+                    "description": "one spectrum",
+                    "extent": [0, len(rows) - 1],
+                },
+                "wavelength": {
+                    "type": "spectral",
+                    "unit": "angstrom",
+                    "step": 5.0,
+                    "extent": [float(GRID[0]), float(GRID[-1])],
+                },
             },
             variables={
-                "flux": {"type": "data", "dimensions": ["spectrum", "wavelength"],
-                         "unit": "erg s-1 cm-2 angstrom-1", "description": "resampled flux"},
-                "label": {"type": "auxiliary", "dimensions": ["spectrum"],
-                          "description": "target: supernova type class"},
+                "flux": {
+                    "type": "data",
+                    "dimensions": ["spectrum", "wavelength"],
+                    "unit": "erg s-1 cm-2 angstrom-1",
+                    "description": "resampled flux",
+                },
+                "label": {
+                    "type": "auxiliary",
+                    "dimensions": ["spectrum"],
+                    "description": "target: supernova type class",
+                },
                 "redshift": {"type": "auxiliary", "dimensions": ["spectrum"], "unit": "1"},
             },
         )
@@ -348,30 +429,46 @@ class SnSpectra(Recipe):
             license="other",
             keywords=["supernova", "spectra", "classification", "SDSS", "transients", "optical"],
             providers=[
-                {"name": "Sloan Digital Sky Survey (SDSS-II Supernova Survey)",
-                 "roles": ["producer", "licensor"], "url": "https://www.sdss.org",
-                 "description": SNDATA.acknowledgement},
-                {"name": "Open Supernova Catalog", "roles": ["producer"],
-                 "url": "https://github.com/astrocatalogs/supernovae",
-                 "description": REDBACK.acknowledgement},
-                {"name": "astrobench", "roles": ["processor", "host"],
-                 "description": "Resampling, labelling, splits and STAC metadata."},
+                {
+                    "name": "Sloan Digital Sky Survey (SDSS-II Supernova Survey)",
+                    "roles": ["producer", "licensor"],
+                    "url": "https://www.sdss.org",
+                    "description": SNDATA.acknowledgement,
+                },
+                {
+                    "name": "Open Supernova Catalog",
+                    "roles": ["producer"],
+                    "url": "https://github.com/astrocatalogs/supernovae",
+                    "description": REDBACK.acknowledgement,
+                },
+                {
+                    "name": "astrobench",
+                    "roles": ["processor", "host"],
+                    "description": "Resampling, labelling, splits and STAC metadata.",
+                },
             ],
             license_links=[
-                {"href": "https://www.sdss.org/collaboration/citing-sdss/", "type": "text/html",
-                 "title": "SDSS data: citing and acknowledging"},
+                {
+                    "href": "https://www.sdss.org/collaboration/citing-sdss/",
+                    "type": "text/html",
+                    "title": "SDSS data: citing and acknowledging",
+                },
             ],
             citation=(
                 f"astrobench sn-spectra {version}: SDSS-II supernova spectra. Data from Sako et "
                 "al. 2018, PASP 130, 064002, with labels from Guillochon et al. 2017, ApJ 835, 64."
             ),
             publications=[
-                {"doi": "10.1088/1538-3873/aab4e0",
-                 "citation": "Sako, M., et al. 2018, PASP, 130, 064002: The Data Release of the "
-                             "Sloan Digital Sky Survey-II Supernova Survey"},
-                {"doi": "10.3847/1538-4357/835/1/64",
-                 "citation": "Guillochon, J., et al. 2017, ApJ, 835, 64: An Open Catalog for "
-                             "Supernova Data"},
+                {
+                    "doi": "10.1088/1538-3873/aab4e0",
+                    "citation": "Sako, M., et al. 2018, PASP, 130, 064002: The Data Release of the "
+                    "Sloan Digital Sky Survey-II Supernova Survey",
+                },
+                {
+                    "doi": "10.3847/1538-4357/835/1/64",
+                    "citation": "Guillochon, J., et al. 2017, ApJ, 835, 64: An Open Catalog for "
+                    "Supernova Data",
+                },
             ],
             start=datetime(2005, 9, 1, tzinfo=timezone.utc),
             end=datetime(2008, 1, 31, tzinfo=timezone.utc),
@@ -382,8 +479,12 @@ class SnSpectra(Recipe):
                     {"name": c, "description": CLASS_DESCRIPTIONS[c]} for c in CLASSES
                 ],
                 benchmark.METRICS: [
-                    {"name": "macro_f1", "direction": "maximize", "primary": True,
-                     "description": "F1 averaged over classes with equal weight: Ia dominates."},
+                    {
+                        "name": "macro_f1",
+                        "direction": "maximize",
+                        "primary": True,
+                        "description": "F1 averaged over classes with equal weight: Ia dominates.",
+                    },
                     {"name": "balanced_accuracy", "direction": "maximize", "primary": False},
                     {"name": "accuracy", "direction": "maximize", "primary": False},
                 ],

@@ -1,0 +1,161 @@
+"""Shared fixtures: real databases, a real ingest of the bundled datasets, a real server process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from astrobench.catalog.settings import CatalogSettings
+from astrobench.catalog.storage import AssetStorage
+from astrobench.catalog.store import Store
+from astrobench.catalog.validate import stac_validator
+from astrobench.ingest.publish import ingest
+from astrobench.ingest.recipe import get_recipe
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SCHEMAS = ROOT.parent / "shared" / "stac-schemas"
+PG_ADMIN = os.environ.get("ASTROBENCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def local_schemas() -> dict[str, Path]:
+    """Published extension schemas from ../shared where present; otherwise they are fetched."""
+    mapping = SHARED_SCHEMAS / "map.json"
+    if not mapping.exists():
+        return {}
+    return {uri: SHARED_SCHEMAS / rel for uri, rel in json.loads(mapping.read_text()).items()}
+
+
+@pytest.fixture(scope="session")
+def validator():  # type: ignore[no-untyped-def]
+    return stac_validator(local_schemas())
+
+
+def _postgres_ready() -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _start_postgres() -> None:
+    if shutil.which("pg_ctlcluster") and Path("/etc/postgresql").exists():
+        version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(p) for p in v.split(".")])[-1]
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                       capture_output=True, check=False)
+        for _ in range(30):
+            if _postgres_ready():
+                return
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """A reachable PostgreSQL server (started if it is installed but down)."""
+    if not _postgres_ready():
+        _start_postgres()
+    if not _postgres_ready():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN}")
+        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}")
+    return PG_ADMIN
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each dialect; PostgreSQL ones are created and dropped per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+        return
+    import psycopg
+
+    admin = request.getfixturevalue("postgres_admin")
+    name = f"astrobench_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    catalogue = Store(database_url)
+    catalogue.create()
+    yield catalogue
+    catalogue.close()
+
+
+@pytest.fixture(scope="session")
+def source_dir() -> Path:
+    """Verified source packages, kept between runs (they come from the package index)."""
+    cache = Path(os.environ.get("ASTROBENCH_SOURCE_DIR",
+                                Path.home() / ".cache" / "astrobench" / "sources"))
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> CatalogSettings:
+    """Every bundled dataset ingested, by the real recipes, into a fresh SQLite catalogue."""
+    data_dir = tmp_path_factory.mktemp("catalogue")
+    settings = CatalogSettings(data_dir=data_dir, source_dir=source_dir)
+    settings.prepare()
+    store = Store(settings.database_url)
+    store.create()
+    recipe = get_recipe("sn-spectra")
+    ingest(recipe, list(recipe.versions), store, AssetStorage(settings.storage_url), source_dir,
+           report=lambda _: None)
+    store.close()
+    return settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(catalogue: CatalogSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``astrobench serve`` as a real process on a free port, serving the ingested catalogue."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = dict(os.environ, ASTROBENCH_DATA_DIR=str(catalogue.data_dir),
+               ASTROBENCH_ADMIN_TOKEN="test-admin-token")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "astrobench.cli", "serve", "--port", str(port),
+             "--log-level", "warning"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(url + "/conformance", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()}")
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"server did not start: {log.read_text()}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
