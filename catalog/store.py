@@ -296,10 +296,12 @@ class Store:
                     VersionRow.dataset_id, VersionRow.major, VersionRow.minor, VersionRow.patch
                 ).where(VersionRow.status != Status.YANKED.value)
             ).all()
-        latest: dict[str, tuple[int, int, int]] = {}
-        for dataset, *parts in rows:
-            latest[dataset] = max(latest.get(dataset, (-1, -1, -1)), tuple(parts))  # type: ignore[arg-type]
-        return {d: ".".join(map(str, v)) for d, v in sorted(latest.items())}
+        latest: dict[str, Version] = {}
+        for dataset, major, minor, patch in rows:
+            found = Version(major, minor, patch)
+            if dataset not in latest or found > latest[dataset]:
+                latest[dataset] = found
+        return {d: str(v) for d, v in sorted(latest.items())}
 
     def collection(self, dataset: str, version: str) -> dict[str, Any]:
         with self.session() as session:

@@ -18,8 +18,10 @@ SERVER_HINT = "this command needs the server components: pip install 'astrobench
 def _server_module(name: str) -> ModuleType:
     try:
         return import_module(name)
-    except ImportError as error:
-        raise SystemExit(f"astrobench: {SERVER_HINT} ({error})") from error
+    except ModuleNotFoundError as error:
+        if (error.name or "").startswith("astrobench"):
+            raise
+        raise SystemExit(f"astrobench: {SERVER_HINT} (missing: {error.name})") from error
 
 
 def _catalog_settings(args: argparse.Namespace, module: str, cls: str) -> Any:

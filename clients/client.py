@@ -79,8 +79,9 @@ class Client:
         """The Item holding one split of a dataset version."""
         collection = self.collection(name, version)
         exact = collection["version"]
-        items = self.items(name, exact)
-        splits = {item["properties"]["bench:split"]: item for item in items}
+        found = {item["properties"]["bench:split"]: item for item in self.items(name, exact)}
+        order = [s["name"] for s in collection.get("bench:splits", []) if s["name"] in found]
+        splits = {s: found[s] for s in order + sorted(set(found) - set(order))}
         if split is None and len(splits) == 1:
             return next(iter(splits.values()))
         if split not in splits:

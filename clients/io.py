@@ -12,7 +12,7 @@ import fsspec
 import xarray as xr
 from astrobench.errors import ChecksumMismatch, ServerError
 
-BLOCK_SIZE = 256 * 1024
+BLOCK_SIZE = 64 * 1024
 """HTTP range-request size: small enough that one slice does not pull the whole file."""
 MULTIHASH_SHA256 = "1220"
 TRANSFER = "astrobench_transfer"

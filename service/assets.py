@@ -32,10 +32,12 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
             return "unsatisfiable"
         return max(size - length, 0), size - 1
     first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if first > last or first >= size:
-        return None if first > last else "unsatisfiable"
-    return first, min(last, size - 1)
+    if last_text and int(last_text) < first:
+        return None  # an invalid range is ignored
+    if first >= size:
+        return "unsatisfiable"
+    last = min(int(last_text), size - 1) if last_text else size - 1
+    return first, last
 
 
 def _stream(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
@@ -25,7 +24,9 @@ from astrobench.ingest.recipe import get_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SCHEMAS = ROOT.parent / "shared" / "stac-schemas"
-PG_ADMIN = os.environ.get("ASTROBENCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "ASTROBENCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def local_schemas() -> dict[str, Path]:
@@ -53,9 +54,14 @@ def _postgres_ready() -> bool:
 
 def _start_postgres() -> None:
     if shutil.which("pg_ctlcluster") and Path("/etc/postgresql").exists():
-        version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(p) for p in v.split(".")])[-1]
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                       capture_output=True, check=False)
+        version = sorted(
+            os.listdir("/etc/postgresql"), key=lambda v: [int(p) for p in v.split(".")]
+        )[-1]
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            capture_output=True,
+            check=False,
+        )
         for _ in range(30):
             if _postgres_ready():
                 return
@@ -104,8 +110,9 @@ def store(database_url: str) -> Iterator[Store]:
 @pytest.fixture(scope="session")
 def source_dir() -> Path:
     """Verified source packages, kept between runs (they come from the package index)."""
-    cache = Path(os.environ.get("ASTROBENCH_SOURCE_DIR",
-                                Path.home() / ".cache" / "astrobench" / "sources"))
+    cache = Path(
+        os.environ.get("ASTROBENCH_SOURCE_DIR", Path.home() / ".cache" / "astrobench" / "sources")
+    )
     cache.mkdir(parents=True, exist_ok=True)
     return cache
 
@@ -119,8 +126,14 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> Cat
     store = Store(settings.database_url)
     store.create()
     recipe = get_recipe("sn-spectra")
-    ingest(recipe, list(recipe.versions), store, AssetStorage(settings.storage_url), source_dir,
-           report=lambda _: None)
+    ingest(
+        recipe,
+        list(recipe.versions),
+        store,
+        AssetStorage(settings.storage_url),
+        source_dir,
+        report=lambda _: None,
+    )
     store.close()
     return settings
 
@@ -136,12 +149,27 @@ def server(catalogue: CatalogSettings, tmp_path_factory: pytest.TempPathFactory)
     """``astrobench serve`` as a real process on a free port, serving the ingested catalogue."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = dict(os.environ, ASTROBENCH_DATA_DIR=str(catalogue.data_dir),
-               ASTROBENCH_ADMIN_TOKEN="test-admin-token")
+    env = dict(
+        os.environ,
+        ASTROBENCH_DATA_DIR=str(catalogue.data_dir),
+        ASTROBENCH_ADMIN_TOKEN="test-admin-token",
+    )
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "astrobench.cli", "serve", "--port", str(port),
-             "--log-level", "warning"], env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "astrobench.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

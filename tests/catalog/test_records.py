@@ -2,8 +2,6 @@ import copy
 from pathlib import Path
 
 import pytest
-from pystac.errors import STACValidationError
-
 from astrobench.catalog import benchmark
 from astrobench.catalog.records import (
     VersionSummary,
@@ -13,6 +11,8 @@ from astrobench.catalog.records import (
 )
 from astrobench.catalog.validate import validate
 from astrobench.catalog.versions import Status
+from pystac.errors import STACValidationError
+
 from tests.catalog.factories import records
 
 
@@ -44,7 +44,9 @@ def test_asset_checksum_is_sha256_multihash(tmp_path: Path) -> None:
 
     _, items, assets = records(tmp_path)
     data = items[0]["assets"]["data"]
-    expected = hashlib.sha256((tmp_path / assets[0].path.rsplit("/", 1)[1]).read_bytes()).hexdigest()
+    expected = hashlib.sha256(
+        (tmp_path / assets[0].path.rsplit("/", 1)[1]).read_bytes()
+    ).hexdigest()
     assert data["file:checksum"] == "1220" + expected
     assert data["file:size"] == assets[0].size
 
@@ -52,9 +54,11 @@ def test_asset_checksum_is_sha256_multihash(tmp_path: Path) -> None:
 def test_version_links(tmp_path: Path, validator) -> None:  # type: ignore[no-untyped-def]
     collection, _, _ = records(tmp_path, version="1.1.0")
     moment = collection and __import__("datetime").datetime(2026, 1, 1)
-    history = [VersionSummary("1.0.0", Status.PUBLISHED, moment),
-               VersionSummary("1.1.0", Status.DEPRECATED, moment, "superseded"),
-               VersionSummary("1.2.0", Status.PUBLISHED, moment)]
+    history = [
+        VersionSummary("1.0.0", Status.PUBLISHED, moment),
+        VersionSummary("1.1.0", Status.DEPRECATED, moment, "superseded"),
+        VersionSummary("1.2.0", Status.PUBLISHED, moment),
+    ]
     record = render(with_version_links(collection, history, latest="1.2.0"), "http://h/")
     rels = {link["rel"]: link["href"] for link in record["links"]}
     assert rels["predecessor-version"] == "http://h/collections/toy-spectra/versions/1.0.0"

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from astrobench.catalog.errors import VersionExists
 from astrobench.catalog.release import sha256_file
 from astrobench.catalog.storage import AssetStorage

@@ -4,7 +4,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
 from astrobench.catalog.errors import (
     DatasetNotFound,
     InvalidParameter,
@@ -14,6 +13,7 @@ from astrobench.catalog.errors import (
 )
 from astrobench.catalog.store import SearchQuery, Store
 from astrobench.catalog.versions import Status
+
 from tests.catalog.factories import records
 
 
@@ -28,8 +28,12 @@ def test_publish_and_read_back(store: Store, tmp_path: Path) -> None:
     assert store.collection("toy-spectra", "1.0.0")["version"] == "1.0.0"
     page = store.items("toy-spectra", "1.0.0", limit=10)
     assert [i["id"] for i in page.items] == ["toy-spectra-1.0.0-test", "toy-spectra-1.0.0-train"]
-    assert store.item("toy-spectra", "toy-spectra-1.0.0-train")["properties"]["bench:split"] == "train"
-    [asset] = [a for a in store.version_assets("toy-spectra", "1.0.0") if a.path.endswith("train.nc")]
+    assert (
+        store.item("toy-spectra", "toy-spectra-1.0.0-train")["properties"]["bench:split"] == "train"
+    )
+    [asset] = [
+        a for a in store.version_assets("toy-spectra", "1.0.0") if a.path.endswith("train.nc")
+    ]
     assert store.asset(asset.path) == asset
 
 
@@ -57,13 +61,22 @@ def test_failed_publish_leaves_nothing_visible(store: Store, tmp_path: Path) -> 
 def test_history_resolution_and_status(store: Store, tmp_path: Path) -> None:
     for version in ("1.0.0", "1.1.0", "1.10.0", "2.0.0"):
         publish(store, tmp_path, version=version)
-    assert [h.version for h in store.history("toy-spectra")] == ["1.0.0", "1.1.0", "1.10.0", "2.0.0"]
+    assert [h.version for h in store.history("toy-spectra")] == [
+        "1.0.0",
+        "1.1.0",
+        "1.10.0",
+        "2.0.0",
+    ]
     assert store.resolve("toy-spectra", "1") == "1.10.0"
     store.set_status("toy-spectra", "2.0.0", Status.YANKED, "broken labels", successor="1.10.0")
     assert store.resolve("toy-spectra", None) == "1.10.0"
     assert store.latest_versions() == {"toy-spectra": "1.10.0"}
     yanked = store.history("toy-spectra")[-1]
-    assert (yanked.status, yanked.reason, yanked.successor) == (Status.YANKED, "broken labels", "1.10.0")
+    assert (yanked.status, yanked.reason, yanked.successor) == (
+        Status.YANKED,
+        "broken labels",
+        "1.10.0",
+    )
     assert store.collection("toy-spectra", "2.0.0")["version"] == "2.0.0"  # still resolvable
 
 
@@ -85,8 +98,12 @@ def test_search_scopes_to_latest_and_pages(store: Store, tmp_path: Path) -> None
     publish(store, tmp_path, dataset="other-set", version="1.0.0")
     everything = store.search(SearchQuery(limit=100))
     assert {i["id"] for i in everything.items} == {
-        "toy-spectra-1.1.0-train", "toy-spectra-1.1.0-validation", "toy-spectra-1.1.0-test",
-        "other-set-1.0.0-train", "other-set-1.0.0-test"}
+        "toy-spectra-1.1.0-train",
+        "toy-spectra-1.1.0-validation",
+        "toy-spectra-1.1.0-test",
+        "other-set-1.0.0-train",
+        "other-set-1.0.0-test",
+    }
     assert everything.matched == 5
 
     seen, token = [], None

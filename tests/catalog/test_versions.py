@@ -1,5 +1,4 @@
 import pytest
-
 from astrobench.catalog.errors import InvalidVersion, VersionNotFound
 from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 
@@ -45,7 +44,7 @@ def test_unknown_version_lists_published_versions() -> None:
 
 @pytest.mark.parametrize("bad", ["1.2.x", "v1.2", "01.2", "1.2.3.4", "", "latest!"])
 def test_malformed_requests_are_rejected(bad: str) -> None:
-    with pytest.raises(InvalidVersion, match="MAJOR.MINOR.PATCH"):
+    with pytest.raises(InvalidVersion, match=r"MAJOR\.MINOR\.PATCH"):
         resolve("d", bad, PUBLISHED)
 
 

@@ -1,0 +1,106 @@
+"""Time astrobench.open() + reading a whole split over HTTP against xarray reading the same file
+from disk, and the bytes a one-spectrum read transfers.
+
+    python bench/open_http.py [--data-dir DIR] [--repeat N]
+
+Ingests the bundled datasets into DIR if needed, starts ``astrobench serve`` on a free port, and
+prints median timings and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import astrobench
+import httpx
+import xarray as xr
+from astrobench.io import bytes_fetched
+
+DATASET, VERSION, SPLIT = "sn-spectra", "1.2.0", "train"
+
+
+def median_seconds(action, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "astrobench-bench"))
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    env = dict(os.environ, ASTROBENCH_DATA_DIR=args.data_dir)
+    subprocess.run(
+        [sys.executable, "-m", "astrobench.cli", "ingest", DATASET],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "astrobench.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(url + "/conformance", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        local = (
+            Path(args.data_dir) / "assets" / DATASET / VERSION / f"{DATASET}-{VERSION}-{SPLIT}.nc"
+        )
+
+        def over_http() -> None:
+            with astrobench.open(DATASET, VERSION, SPLIT, url=url) as ds:
+                ds.load()
+
+        def from_disk() -> None:
+            with xr.open_dataset(local, engine="h5netcdf") as ds:
+                ds.load()
+
+        http_s = median_seconds(over_http, args.repeat)
+        disk_s = median_seconds(from_disk, args.repeat)
+        with astrobench.open(DATASET, VERSION, SPLIT, url=url) as ds:
+            ds.flux.isel(spectrum=0).load()
+            one = bytes_fetched(ds) or 0
+        size = local.stat().st_size
+        print(f"split file: {DATASET} {VERSION} {SPLIT}, {size / 1e6:.2f} MB")
+        print(f"open()+load over HTTP : {http_s * 1000:8.1f} ms (median of {args.repeat})")
+        print(f"xarray from disk      : {disk_s * 1000:8.1f} ms (median of {args.repeat})")
+        print(f"ratio HTTP / disk     : {http_s / disk_s:8.2f}x")
+        print(
+            f"one-spectrum read     : {one / 1e3:8.1f} kB fetched, {100 * one / size:.1f}% of file"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

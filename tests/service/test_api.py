@@ -1,0 +1,131 @@
+"""The STAC API, read side, over HTTP against a real server process."""
+
+import httpx
+import pytest
+from astrobench.catalog import benchmark
+from astrobench.catalog.validate import validate
+
+
+def get(server: str, path: str, **params):  # type: ignore[no-untyped-def]
+    return httpx.get(server + path, params=params, timeout=10)
+
+
+def test_landing_and_conformance(server: str) -> None:
+    landing = get(server, "/").json()
+    rels = {link["rel"] for link in landing["links"]}
+    assert {"self", "root", "conformance", "data", "search", "service-desc", "child"} <= rels
+    assert (
+        "https://api.stacspec.org/v1.0.0/item-search"
+        in get(server, "/conformance").json()["conformsTo"]
+    )
+    assert get(server, "/api").json()["paths"]["/search"]
+
+
+def test_unversioned_collection_is_latest_with_version_links(server: str, validator) -> None:  # type: ignore[no-untyped-def]
+    collection = get(server, "/collections/sn-spectra").json()
+    assert collection["version"] == "1.2.0"
+    rels = {link["rel"]: link["href"] for link in collection["links"]}
+    assert rels["predecessor-version"].endswith("/collections/sn-spectra/versions/1.1.0")
+    assert rels["latest-version"].endswith("/collections/sn-spectra/versions/1.2.0")
+    assert "successor-version" not in rels
+    validate(collection, validator)
+    assert [c["id"] for c in get(server, "/collections").json()["collections"]] == ["sn-spectra"]
+
+
+def test_versions_and_resolution(server: str, validator) -> None:  # type: ignore[no-untyped-def]
+    history = get(server, "/collections/sn-spectra/versions").json()
+    assert [v["version"] for v in history["versions"]] == ["1.0.0", "1.1.0", "1.2.0"]
+    assert all(v["release_notes"] for v in history["versions"])
+    for request, exact in [
+        ("1.2", "1.2.0"),
+        ("1", "1.2.0"),
+        ("1.0.0", "1.0.0"),
+        ("latest", "1.2.0"),
+    ]:
+        collection = get(server, f"/collections/sn-spectra/versions/{request}").json()
+        assert collection["version"] == exact
+        validate(collection, validator)
+    old = get(server, "/collections/sn-spectra/versions/1.0.0/items").json()
+    assert {f["properties"][benchmark.SPLIT] for f in old["features"]} == {"train", "test"}
+
+
+def test_items_of_latest_version_validate(server: str, validator) -> None:  # type: ignore[no-untyped-def]
+    page = get(server, "/collections/sn-spectra/items").json()
+    assert {f["properties"][benchmark.ROLE] for f in page["features"]} == {
+        "train",
+        "validation",
+        "test",
+        "robustness",
+    }
+    for feature in page["features"]:
+        validate(feature, validator)
+        assert feature["assets"]["data"]["href"].startswith(server + "/assets/sn-spectra/1.2.0/")
+    one = get(server, "/collections/sn-spectra/items/sn-spectra-1.2.0-train").json()
+    assert one["properties"][benchmark.COUNT] > 500
+
+
+def test_search_get_and_post_with_paging(server: str) -> None:
+    first = get(server, "/search", collections="sn-spectra", limit=3).json()
+    assert first["numberMatched"] == 4 and first["numberReturned"] == 3
+    following = next(link for link in first["links"] if link["rel"] == "next")
+    rest = httpx.get(following["href"], timeout=10).json()
+    ids = [f["id"] for f in first["features"] + rest["features"]]
+    assert len(set(ids)) == 4 and not any(link["rel"] == "next" for link in rest["links"])
+
+    posted = httpx.post(server + "/search", json={"collections": ["sn-spectra"], "limit": 2}).json()
+    next_post = next(link for link in posted["links"] if link["rel"] == "next")
+    assert next_post["method"] == "POST" and next_post["body"]["token"]
+    by_id = httpx.post(server + "/search", json={"ids": ["sn-spectra-1.0.0-test"]}).json()
+    assert [f["id"] for f in by_id["features"]] == ["sn-spectra-1.0.0-test"]
+    dated = get(server, "/search", datetime="2006-01-01T00:00:00Z/..").json()
+    assert dated["numberMatched"] == 4
+    assert get(server, "/search", datetime="../2004-12-31T00:00:00Z").json()["numberMatched"] == 0
+
+
+def test_benchmark_schema_is_served(server: str) -> None:
+    served = get(server, benchmark.SCHEMA_PATH)
+    assert served.headers["content-type"].startswith("application/schema+json")
+    assert served.json() == benchmark.schema()
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "says"),
+    [
+        ("/collections/sn-spectrum", {}, 404, "did you mean: sn-spectra"),
+        (
+            "/collections/sn-spectra/versions/3.0",
+            {},
+            404,
+            "published versions: 1.0.0, 1.1.0, 1.2.0",
+        ),
+        ("/collections/sn-spectra/versions/one", {}, 400, "MAJOR.MINOR.PATCH"),
+        ("/collections/sn-spectra/items/nope", {}, 404, "no item 'nope'"),
+        ("/search", {"bbox": "1,2,3"}, 400, "4 numbers"),
+        ("/search", {"bbox": "0,10,5,-10"}, 400, "south <= north"),
+        ("/search", {"bbox": "a,b,c,d"}, 400, "not numeric"),
+        ("/search", {"datetime": "last tuesday"}, 400, "RFC 3339"),
+        ("/search", {"datetime": "2007-01-01T00:00:00Z/2006-01-01T00:00:00Z"}, 400, "starts after"),
+        ("/search", {"limit": "0"}, 400, "from 1 to 1000"),
+        ("/search", {"limit": "100000"}, 400, "from 1 to 1000"),
+        ("/search", {"limit": "ten"}, 400, "from 1 to 1000"),
+        ("/search", {"token": "garbage!"}, 400, "token"),
+        ("/search", {"collections": "no-such-set"}, 404, "does not exist"),
+        ("/assets/sn-spectra/9.9.9/x.nc", {}, 404, "no published asset"),
+    ],
+)
+def test_bad_input_gets_a_clear_json_error(
+    server: str, path: str, params: dict[str, str], status: int, says: str
+) -> None:
+    response = get(server, path, **params)
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) >= {"code", "description"} and says in body["description"]
+
+
+def test_bad_post_bodies(server: str) -> None:
+    wrong_type = httpx.post(server + "/search", json={"limit": "many"})
+    assert wrong_type.status_code == 400 and "limit" in wrong_type.json()["description"]
+    unknown = httpx.post(server + "/search", json={"colections": ["sn-spectra"]})
+    assert unknown.status_code == 400 and "colections" in unknown.json()["description"]
+    version_error = get(server, "/collections/sn-spectra/versions/2").json()
+    assert version_error["available"] == ["1.0.0", "1.1.0", "1.2.0"]
