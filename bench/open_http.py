@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,9 +19,9 @@ import time
 from pathlib import Path
 
 import astrobench
-import httpx
 import xarray as xr
 from astrobench.io import bytes_fetched
+from astrobench.service.process import running_server
 
 DATASET, VERSION, SPLIT = "sn-spectra", "1.2.0", "train"
 
@@ -48,30 +47,8 @@ def main() -> None:
         check=True,
         capture_output=True,
     )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "astrobench.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(url + "/conformance", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    log = Path(args.data_dir) / "bench-server.log"
+    with running_server({"ASTROBENCH_DATA_DIR": args.data_dir}, log) as url:
         local = (
             Path(args.data_dir) / "assets" / DATASET / VERSION / f"{DATASET}-{VERSION}-{SPLIT}.nc"
         )
@@ -97,9 +74,6 @@ def main() -> None:
         print(
             f"one-spectrum read     : {one / 1e3:8.1f} kB fetched, {100 * one / size:.1f}% of file"
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

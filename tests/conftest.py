@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
@@ -21,6 +18,7 @@ from astrobench.catalog.store import Store
 from astrobench.catalog.validate import stac_validator
 from astrobench.ingest.publish import ingest
 from astrobench.ingest.recipe import get_recipe
+from astrobench.service.process import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SCHEMAS = ROOT.parent / "shared" / "stac-schemas"
@@ -138,52 +136,10 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> Cat
     return settings
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(catalogue: CatalogSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``astrobench serve`` as a real process on a free port, serving the ingested catalogue."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = dict(
-        os.environ,
-        ASTROBENCH_DATA_DIR=str(catalogue.data_dir),
-        ASTROBENCH_ADMIN_TOKEN="test-admin-token",
-    )
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "astrobench.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(url + "/conformance", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()}")
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"server did not start: {log.read_text()}")
+    env = {"ASTROBENCH_DATA_DIR": str(catalogue.data_dir), "ASTROBENCH_ADMIN_TOKEN": "test-admin"}
+    with running_server(env, log) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
