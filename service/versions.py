@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from astrobench.catalog.errors import ItemNotFound
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps
 from astrobench.service.stac import version_items
@@ -71,7 +72,5 @@ def item(request: Request, dataset: str, version: str, item_id: str) -> dict[str
     exact = catalogue.resolve(dataset, version)
     found = catalogue.item(dataset, item_id)
     if found["properties"]["version"] != exact:
-        from astrobench.catalog.errors import ItemNotFound
-
         raise ItemNotFound(f"{dataset} {exact} has no item {item_id!r}")
     return deps.item_json(request, found)
