@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import astrobench
 import xarray as xr
+
+import astrobench
 from astrobench.io import bytes_fetched
 from astrobench.service.process import running_server
 

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from astrobench.catalog.benchmark import ROLES
 from astrobench.catalog.errors import InvalidParameter
@@ -17,13 +17,18 @@ SHA256_MULTIHASH_PREFIX = "1220"
 """Multihash code 0x12 (sha2-256) and length 0x20 (32 bytes), hex-encoded."""
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
+def sha256_stream(handle: IO[bytes], chunk: int = 1 << 20) -> str:
+    """Hex sha256 of everything left in a binary file object, read in chunks."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
+    while block := handle.read(chunk):
+        digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a local file."""
+    with path.open("rb") as handle:
+        return sha256_stream(handle)
 
 
 def multihash(sha256_hex: str) -> str:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from pathlib import Path
 from typing import IO, Any
 
 import fsspec
-from astrobench.catalog.errors import StorageUnavailable, VersionExists
 from fsspec.core import url_to_fs
+
+from astrobench.catalog.errors import StorageUnavailable, VersionExists
+from astrobench.catalog.release import sha256_stream
 
 
 class AssetStorage:
@@ -51,11 +52,8 @@ class AssetStorage:
 
     def sha256(self, key: str) -> str:
         """Hex sha256 of a stored file (reads it whole)."""
-        digest = hashlib.sha256()
         with self.open(key) as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-        return digest.hexdigest()
+            return sha256_stream(handle)
 
     def open(self, key: str) -> IO[bytes]:
         try:

@@ -15,16 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from astrobench.catalog.errors import (
-    AssetNotFound,
-    DatasetNotFound,
-    InvalidParameter,
-    ItemNotFound,
-    StorageUnavailable,
-    VersionExists,
-)
-from astrobench.catalog.records import AssetRecord, VersionSummary
-from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -45,6 +35,17 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from astrobench.catalog.errors import (
+    AssetNotFound,
+    DatasetNotFound,
+    InvalidParameter,
+    ItemNotFound,
+    StorageUnavailable,
+    VersionExists,
+)
+from astrobench.catalog.records import AssetRecord, VersionSummary
+from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pystac.validation
-from astrobench.catalog import benchmark
 from pystac.validation.stac_validator import JsonSchemaSTACValidator
+
+from astrobench.catalog import benchmark
 
 
 def stac_validator(local_schemas: Mapping[str, Path] | None = None) -> JsonSchemaSTACValidator:

@@ -22,6 +22,7 @@ from astrobench.errors import (
 
 if TYPE_CHECKING:
     import xarray as xr
+
     from astrobench.client import Client
 
 __all__ = [

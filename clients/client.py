@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
 from astrobench.errors import (
     AstrobenchError,
     DatasetNotFound,

@@ -10,6 +10,7 @@ from typing import Any
 
 import fsspec
 import xarray as xr
+
 from astrobench.errors import ChecksumMismatch, ServerError
 
 BLOCK_SIZE = 64 * 1024

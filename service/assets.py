@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from astrobench.catalog import benchmark
-from astrobench.service import deps
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
+
+from astrobench.catalog import benchmark
+from astrobench.service import deps
 
 router = APIRouter()
 

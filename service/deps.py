@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+
 from astrobench.catalog.records import render, with_item_links, with_version_links
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.service.settings import Settings
-from fastapi import Request
 
 
 def store(request: Request) -> Store:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from astrobench.catalog.errors import (
     AssetNotFound,
     CatalogError,
@@ -16,10 +21,6 @@ from astrobench.catalog.errors import (
     VersionExists,
     VersionNotFound,
 )
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 

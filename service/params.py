@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.store import SearchQuery
-from pydantic import BaseModel, ConfigDict
 
 DEFAULT_LIMIT = 10
 

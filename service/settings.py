@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from astrobench.catalog.settings import CatalogSettings
 from pydantic import SecretStr
+
+from astrobench.catalog.settings import CatalogSettings
 
 
 class Settings(CatalogSettings):

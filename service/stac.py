@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi import APIRouter, Request
+
 from astrobench.catalog import benchmark
 from astrobench.catalog.records import collection_path
 from astrobench.catalog.store import Page, SearchQuery
 from astrobench.service import deps
 from astrobench.service.params import SearchBody, parse_limit, search_query
-from fastapi import APIRouter, Request
 
 router = APIRouter()
 

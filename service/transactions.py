@@ -9,19 +9,21 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict
+
 from astrobench.catalog.errors import (
-    CatalogError,
+    DatasetNotFound,
     Forbidden,
     InvalidParameter,
     Unauthorized,
     VersionExists,
+    VersionNotFound,
 )
 from astrobench.catalog.records import AssetRecord, collection_path
 from astrobench.catalog.release import SHA256_MULTIHASH_PREFIX
 from astrobench.catalog.versions import Version
 from astrobench.service import deps
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict
 
 router = APIRouter()
 
@@ -80,7 +82,11 @@ def publish(request: Request, dataset: str, body: PublishBody) -> Response:
     if collection.get("id") != dataset:
         raise InvalidParameter(f"collection id {collection.get('id')!r} must be {dataset!r}")
     store, storage = deps.store(request), deps.storage(request)
-    if version in {h.version for h in _history_or_empty(store, dataset)}:
+    try:
+        store.collection(dataset, version)
+    except (DatasetNotFound, VersionNotFound):
+        pass  # a new version: go on
+    else:
         raise VersionExists(f"{dataset} {version} is already published and cannot be changed")
     assets = [_asset(item, dataset, version) for item in body.items]
     for asset in assets:
@@ -93,10 +99,3 @@ def publish(request: Request, dataset: str, body: PublishBody) -> Response:
     store.publish(collection, items, assets)
     location = deps.base_url(request) + collection_path(dataset, version)
     return Response(status_code=201, headers={"Location": location})
-
-
-def _history_or_empty(store: Any, dataset: str) -> list[Any]:
-    try:
-        return list(store.history(dataset))
-    except CatalogError:
-        return []

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import APIRouter, Request
+
 from astrobench.catalog.errors import ItemNotFound
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps
 from astrobench.service.stac import version_items
-from fastapi import APIRouter, Request
 
 router = APIRouter()
 

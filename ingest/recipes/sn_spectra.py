@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import xarray as xr
+
 from astrobench.catalog import benchmark
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.ingest.recipe import Recipe
@@ -141,30 +142,30 @@ class Plan:
 
 PLANS: dict[str, Plan] = {
     "1.0.0": Plan(
-        first_claim,
-        {"train": 0.8, "test": 0.2},
-        False,
-        False,
-        "First release. Labels from the first claimed type in the Open Supernova Catalog; "
+        label=first_claim,
+        fractions={"train": 0.8, "test": 0.2},
+        stratified=False,
+        highz_split=False,
+        notes="First release. Labels from the first claimed type in the Open Supernova Catalog; "
         "80/20 train/test split by supernova.",
     ),
     "1.1.0": Plan(
-        consensus_claim,
-        {"train": 0.7, "validation": 0.15, "test": 0.15},
-        True,
-        False,
-        "Fixed label mapping: 1.0.0 took the first claimed type, so objects with conflicting "
+        label=consensus_claim,
+        fractions={"train": 0.7, "validation": 0.15, "test": 0.15},
+        stratified=True,
+        highz_split=False,
+        notes="Fixed label mapping: 1.0.0 took the first claimed type, so objects with conflicting "
         "claims (e.g. 'II,Ia', 'AGN,II') got arbitrary labels and IIb was counted as II. Labels "
         "are now the class all confident claims agree on; conflicting or out-of-task objects are "
         "dropped and IIb is stripped-envelope (Ibc). Adds a validation split: 70/15/15 by "
         "supernova, stratified by class so that rare classes appear in every split.",
     ),
     "1.2.0": Plan(
-        consensus_claim,
-        {"train": 0.7, "validation": 0.15, "test": 0.15},
-        True,
-        True,
-        f"Adds the robustness split 'test-highz': all supernovae with z > {HIGHZ_CUT} are moved "
+        label=consensus_claim,
+        fractions={"train": 0.7, "validation": 0.15, "test": 0.15},
+        stratified=True,
+        highz_split=True,
+        notes=f"Adds the robustness split 'test-highz': all supernovae with z > {HIGHZ_CUT} are moved "
         "out of train/validation/test into it, so models are trained at low redshift and tested "
         "on shifted, lower-S/N spectra. Labels as in 1.1.0.",
     ),

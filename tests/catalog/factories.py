@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
 from astrobench.catalog import benchmark
 from astrobench.catalog.records import release_records
 from astrobench.catalog.release import Release, SplitFile

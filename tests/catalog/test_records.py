@@ -1,7 +1,10 @@
 import copy
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from pystac.errors import STACValidationError
+
 from astrobench.catalog import benchmark
 from astrobench.catalog.records import (
     VersionSummary,
@@ -11,8 +14,6 @@ from astrobench.catalog.records import (
 )
 from astrobench.catalog.validate import validate
 from astrobench.catalog.versions import Status
-from pystac.errors import STACValidationError
-
 from tests.catalog.factories import records
 
 
@@ -53,7 +54,7 @@ def test_asset_checksum_is_sha256_multihash(tmp_path: Path) -> None:
 
 def test_version_links(tmp_path: Path, validator) -> None:  # type: ignore[no-untyped-def]
     collection, _, _ = records(tmp_path, version="1.1.0")
-    moment = collection and __import__("datetime").datetime(2026, 1, 1)
+    moment = datetime(2026, 1, 1)
     history = [
         VersionSummary("1.0.0", Status.PUBLISHED, moment),
         VersionSummary("1.1.0", Status.DEPRECATED, moment, "superseded"),

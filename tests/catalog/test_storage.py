@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from astrobench.catalog.errors import VersionExists
 from astrobench.catalog.release import sha256_file
 from astrobench.catalog.storage import AssetStorage

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+
 from astrobench.catalog.errors import (
     DatasetNotFound,
     InvalidParameter,
@@ -13,7 +14,6 @@ from astrobench.catalog.errors import (
 )
 from astrobench.catalog.store import SearchQuery, Store
 from astrobench.catalog.versions import Status
-
 from tests.catalog.factories import records
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from astrobench.catalog.errors import InvalidVersion, VersionNotFound
 from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 

@@ -4,11 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import astrobench
 import httpx
 import numpy as np
 import pystac_client
 import pytest
+
+import astrobench
 from astrobench.io import bytes_fetched
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+
 from astrobench.catalog.records import release_records
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.store import Store

@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+
 from astrobench.catalog import benchmark
 from astrobench.catalog.validate import validate
 

@@ -3,13 +3,13 @@
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
 from astrobench.catalog.errors import StorageUnavailable
 from astrobench.catalog.records import release_records
 from astrobench.catalog.storage import AssetStorage
 from astrobench.service.app import create_app
 from astrobench.service.settings import Settings
-from fastapi.testclient import TestClient
-
 from tests.catalog.factories import make_release
 
 TOKEN = "s3cret"
