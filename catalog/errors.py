@@ -95,3 +95,17 @@ class Forbidden(CatalogError):
     """The credentials do not allow this write."""
 
     code = "Forbidden"
+
+
+class DraftNotFound(CatalogError):
+    """No draft of this version exists (it may be published, or never created)."""
+
+    code = "DraftNotFound"
+
+    def __init__(self, dataset: str, version: str, drafts: Sequence[str]) -> None:
+        self.available = list(drafts)
+        listed = ", ".join(self.available) or "none"
+        super().__init__(
+            f"dataset {dataset!r} has no draft {version!r}; open drafts: {listed}. "
+            "Create one with PUT /collections/{id} or POST /collections"
+        )

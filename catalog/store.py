@@ -1,161 +1,46 @@
-"""The catalogue store: one SQLAlchemy 2 schema for SQLite (default) and PostgreSQL.
+"""The catalogue store: one interface over SQLite (default) and PostgreSQL.
 
-A published version is written in one transaction (its collection, items and assets together) and is
-never updated afterwards except for its lifecycle status.
+Versions are drafts until published. Publishing writes a version's collection, items and assets in
+one transaction, so a version is either entirely visible or not at all; afterwards only its status
+(deprecated, yanked) may change. Search reads the promoted columns and the stored JSON in SQL.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Float,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Integer,
-    String,
-    Text,
-    and_,
-    create_engine,
-    event,
-    or_,
-    select,
-    tuple_,
-)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import and_, create_engine, delete, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from astrobench.catalog import migrate
 from astrobench.catalog.errors import (
     AssetNotFound,
     DatasetNotFound,
+    DraftNotFound,
     InvalidParameter,
     ItemNotFound,
     StorageUnavailable,
     VersionExists,
+    VersionNotFound,
 )
+from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES
 from astrobench.catalog.records import AssetRecord, VersionSummary
+from astrobench.catalog.rows import item_row, naive_utc, version_columns
+from astrobench.catalog.schema import AssetRow, DatasetRow, ItemRow, VersionRow
+from astrobench.catalog.search import Page, Plan, SearchQuery
 from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 
-JsonType = JSON().with_variant(JSONB(), "postgresql")
+__all__ = ["Page", "SearchQuery", "Store"]
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class DatasetRow(Base):
-    __tablename__ = "datasets"
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    created: Mapped[datetime] = mapped_column(DateTime())
-
-
-class VersionRow(Base):
-    __tablename__ = "versions"
-    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
-    version: Mapped[str] = mapped_column(String(40), primary_key=True)
-    major: Mapped[int] = mapped_column(Integer)
-    minor: Mapped[int] = mapped_column(Integer)
-    patch: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default=Status.PUBLISHED.value)
-    reason: Mapped[str | None] = mapped_column(Text)
-    successor: Mapped[str | None] = mapped_column(String(40))
-    published: Mapped[datetime] = mapped_column(DateTime())
-    collection: Mapped[dict[str, Any]] = mapped_column(JsonType)
-
-
-class ItemRow(Base):
-    __tablename__ = "items"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["dataset_id", "version"], ["versions.dataset_id", "versions.version"]
-        ),
-    )
-    dataset_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    version: Mapped[str] = mapped_column(String(40), index=True)
-    start: Mapped[datetime | None] = mapped_column(DateTime())
-    end: Mapped[datetime | None] = mapped_column(DateTime())
-    west: Mapped[float | None] = mapped_column(Float)
-    south: Mapped[float | None] = mapped_column(Float)
-    east: Mapped[float | None] = mapped_column(Float)
-    north: Mapped[float | None] = mapped_column(Float)
-    content: Mapped[dict[str, Any]] = mapped_column(JsonType)
-
-
-class AssetRow(Base):
-    __tablename__ = "assets"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["dataset_id", "version"], ["versions.dataset_id", "versions.version"]
-        ),
-    )
-    path: Mapped[str] = mapped_column(String(500), primary_key=True)
-    dataset_id: Mapped[str] = mapped_column(String(100))
-    version: Mapped[str] = mapped_column(String(40))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    media_type: Mapped[str] = mapped_column(String(100))
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    """Item search parameters, already validated."""
-
-    collections: Sequence[str] = ()
-    ids: Sequence[str] = ()
-    bbox: tuple[float, float, float, float] | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    limit: int = 10
-    token: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of items, and the token of the next page if there is one."""
-
-    items: list[dict[str, Any]]
-    next_token: str | None
-    matched: int
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """Naive UTC, the one form every timestamp column holds on both dialects."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return _utc(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else None
-
-
-def encode_token(dataset: str, item: str) -> str:
-    raw = json.dumps([dataset, item]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_token(token: str) -> tuple[str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        dataset, item = json.loads(raw)
-        return str(dataset), str(item)
-    except (binascii.Error, ValueError, TypeError) as error:
-        raise InvalidParameter(
-            f"token {token!r} is not a page token issued by this server; "
-            "follow the 'next' link of the previous page"
-        ) from error
+_VISIBLE = VersionRow.status != Status.DRAFT.value
+_ITEM_VERSION = and_(
+    VersionRow.dataset_id == ItemRow.dataset_id, VersionRow.version == ItemRow.version
+)
 
 
 class Store:
@@ -171,10 +56,14 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
     def create(self) -> None:
-        """Create the tables that do not exist yet."""
+        """Create or upgrade the schema to the newest migration."""
         with self._translate():
-            Base.metadata.create_all(self.engine)
+            migrate.upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -193,7 +82,12 @@ class Store:
         with self._translate(), self._session() as session:
             yield session
 
-    # -- writing -------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.session() as session, session.begin():
+            yield session
+
+    # -- publishing ----------------------------------------------------------------------------
 
     def publish(
         self,
@@ -204,71 +98,153 @@ class Store:
     ) -> None:
         """Publish one version atomically: all of it becomes visible, or none of it.
 
-        Raises ``VersionExists`` if the version is already published.
+        A draft of the same version is replaced. Raises ``VersionExists`` if the version is
+        already published.
         """
         dataset, version = collection["id"], collection["version"]
-        parsed = Version.parse(version)
-        when = published or datetime.now(timezone.utc)
         try:
-            with self.session() as session, session.begin():
-                if session.get(VersionRow, (dataset, version)) is not None:
-                    raise VersionExists(
-                        f"{dataset} {version} is already published and cannot be changed; "
-                        "publish a new version instead"
-                    )
-                if session.get(DatasetRow, dataset) is None:
-                    session.add(DatasetRow(id=dataset, created=_utc(when)))
+            with self.transaction() as session:
+                row = self._lock(session, dataset, version)
+                if row is not None and row.status != Status.DRAFT.value:
+                    raise _exists(dataset, version)
+                if row is not None:
+                    session.delete(row)
                     session.flush()
-                session.add(
-                    VersionRow(
-                        dataset_id=dataset,
-                        version=version,
-                        major=parsed.major,
-                        minor=parsed.minor,
-                        patch=parsed.patch,
-                        status=Status.PUBLISHED.value,
-                        published=_utc(when),
-                        collection=collection,
-                    )
-                )
-                session.flush()
-                session.add_all(_item_row(dataset, version, item) for item in items)
-                session.add_all(
-                    AssetRow(
-                        path=a.path,
-                        dataset_id=dataset,
-                        version=version,
-                        sha256=a.sha256,
-                        size=a.size,
-                        media_type=a.media_type,
-                    )
-                    for a in assets
-                )
+                row = self._new_version(session, collection, Status.PUBLISHED)
+                session.add_all(item_row(item, version, collection) for item in items)
+                self._finish_publish(session, row, assets, published)
         except IntegrityError as error:
             raise VersionExists(
                 f"{dataset} {version} conflicts with published records: {error.orig}"
             ) from error
 
+    def put_draft(self, collection: dict[str, Any]) -> bool:
+        """Create or replace the draft of ``collection["version"]``; True if it is new."""
+        dataset, version = collection["id"], collection["version"]
+        with self.transaction() as session:
+            row = self._lock(session, dataset, version)
+            if row is not None and row.status != Status.DRAFT.value:
+                raise _exists(dataset, version)
+            if row is None:
+                self._new_version(session, collection, Status.DRAFT)
+                return True
+            row.collection = collection
+            row.updated = _now()
+            for key, value in version_columns(collection).items():
+                setattr(row, key, value)
+            return False
+
+    def drafts(self, dataset: str) -> list[str]:
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(VersionRow.version).where(
+                        VersionRow.dataset_id == dataset, VersionRow.status == Status.DRAFT.value
+                    )
+                )
+            )
+
+    def draft(self, dataset: str, version: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A draft's collection and items."""
+        with self.session() as session:
+            row = self._draft_row(session, dataset, version)
+            items = session.scalars(
+                select(ItemRow.content)
+                .where(ItemRow.dataset_id == dataset, ItemRow.version == version)
+                .order_by(ItemRow.id)
+            ).all()
+            return dict(row.collection), [dict(i) for i in items]
+
+    def put_draft_item(self, dataset: str, version: str, item: dict[str, Any]) -> bool:
+        """Add or replace an item of a draft; True if it is new."""
+        with self.transaction() as session:
+            row = self._draft_row(session, dataset, version, lock=True)
+            existing = session.get(ItemRow, (dataset, item["id"]))
+            if existing is not None and existing.version != version:
+                raise VersionExists(
+                    f"item {item['id']!r} belongs to {dataset} {existing.version}, which is "
+                    "published; item ids are unique within a dataset"
+                )
+            if existing is not None:
+                session.delete(existing)
+                session.flush()
+            session.add(item_row(item, version, row.collection))
+            row.updated = _now()
+            return existing is None
+
+    def delete_draft_item(self, dataset: str, version: str, item_id: str) -> None:
+        with self.transaction() as session:
+            row = self._draft_row(session, dataset, version, lock=True)
+            found = session.get(ItemRow, (dataset, item_id))
+            if found is None or found.version != version:
+                raise ItemNotFound(f"draft {dataset} {version} has no item {item_id!r}")
+            session.delete(found)
+            row.updated = _now()
+
+    def delete_draft(self, dataset: str, version: str) -> None:
+        """Discard a draft and its items (published versions are never deleted)."""
+        with self.transaction() as session:
+            row = self._draft_row(session, dataset, version, lock=True)
+            session.execute(
+                delete(ItemRow).where(ItemRow.dataset_id == dataset, ItemRow.version == version)
+            )
+            session.delete(row)
+            session.flush()
+            remaining = session.scalar(
+                select(VersionRow.version).where(VersionRow.dataset_id == dataset).limit(1)
+            )
+            if remaining is None:
+                session.execute(delete(DatasetRow).where(DatasetRow.id == dataset))
+
+    def publish_draft(
+        self, dataset: str, version: str, assets: Sequence[AssetRecord], checked_at: datetime
+    ) -> None:
+        """Publish a draft whose files were verified at ``checked_at``, atomically.
+
+        Refuses (``VersionExists``) if the draft changed after its files were checked.
+        """
+        with self.transaction() as session:
+            row = self._draft_row(session, dataset, version, lock=True)
+            if row.updated > naive_utc(checked_at):
+                raise VersionExists(
+                    f"draft {dataset} {version} changed while it was being published; retry"
+                )
+            row.status = Status.PUBLISHED.value
+            self._finish_publish(session, row, assets, None)
+
     def set_status(
         self, dataset: str, version: str, status: Status, reason: str, successor: str | None = None
     ) -> None:
-        """Deprecate or yank a version (its records and files stay resolvable)."""
-        with self.session() as session, session.begin():
+        """Deprecate, yank or restore a version (its records and files stay resolvable)."""
+        if status is Status.DRAFT:
+            raise InvalidParameter("a published version cannot become a draft again")
+        with self.transaction() as session:
             row = self._version_row(session, dataset, version)
             row.status, row.reason, row.successor = status.value, reason, successor
+            row.updated = _now()
+            session.flush()
+            self._refresh_latest(session, dataset)
 
     # -- reading -------------------------------------------------------------------------------
 
     def dataset_ids(self) -> list[str]:
+        """Datasets with at least one published version."""
         with self.session() as session:
-            return list(session.scalars(select(DatasetRow.id).order_by(DatasetRow.id)))
+            return list(
+                session.scalars(
+                    select(VersionRow.dataset_id)
+                    .where(_VISIBLE)
+                    .distinct()
+                    .order_by(VersionRow.dataset_id)
+                )
+            )
 
     def history(self, dataset: str) -> list[VersionSummary]:
-        """Every version of a dataset, oldest first."""
+        """Every published version of a dataset, oldest first."""
         with self.session() as session:
             rows = session.scalars(
                 select(VersionRow)
-                .where(VersionRow.dataset_id == dataset)
+                .where(VersionRow.dataset_id == dataset, _VISIBLE)
                 .order_by(VersionRow.major, VersionRow.minor, VersionRow.patch)
             ).all()
             if not rows:
@@ -277,7 +253,7 @@ class Store:
                 VersionSummary(
                     r.version,
                     Status(r.status),
-                    r.published.replace(tzinfo=timezone.utc),
+                    (r.published or r.updated).replace(tzinfo=timezone.utc),
                     r.reason,
                     r.successor,
                 )
@@ -293,68 +269,74 @@ class Store:
         """The latest (newest not yanked) version of every dataset."""
         with self.session() as session:
             rows = session.execute(
-                select(
-                    VersionRow.dataset_id, VersionRow.major, VersionRow.minor, VersionRow.patch
-                ).where(VersionRow.status != Status.YANKED.value)
+                select(VersionRow.dataset_id, VersionRow.version)
+                .where(VersionRow.is_latest)
+                .order_by(VersionRow.dataset_id)
             ).all()
-        latest: dict[str, Version] = {}
-        for dataset, major, minor, patch in rows:
-            found = Version(major, minor, patch)
-            if dataset not in latest or found > latest[dataset]:
-                latest[dataset] = found
-        return {d: str(v) for d, v in sorted(latest.items())}
+        return {dataset: version for dataset, version in rows}
 
     def collection(self, dataset: str, version: str) -> dict[str, Any]:
         with self.session() as session:
             return dict(self._version_row(session, dataset, version).collection)
 
-    def items(self, dataset: str, version: str, limit: int, token: str | None = None) -> Page:
-        """The items of one version, a page at a time."""
-        self.resolve(dataset, version)
-        query = SearchQuery(limit=limit, token=token)
-        return self._page(query, [ItemRow.dataset_id == dataset, ItemRow.version == version])
+    def items(self, dataset: str, version: str, query: SearchQuery | None = None) -> Page:
+        """The items of one published version, a page at a time, optionally filtered."""
+        exact = self.resolve(dataset, version)
+        plan = self._item_plan(query or SearchQuery())
+        plan.conditions += [ItemRow.dataset_id == dataset, ItemRow.version == exact]
+        return self._run(plan, query or SearchQuery())
 
     def item(self, dataset: str, item_id: str) -> dict[str, Any]:
-        """An item by id, in any version of the dataset (item ids carry their version)."""
+        """An item by id, in any published version (item ids carry their version)."""
         with self.session() as session:
-            row = session.get(ItemRow, (dataset, item_id))
-            if row is None:
+            content = session.scalar(
+                select(ItemRow.content)
+                .join(VersionRow, _ITEM_VERSION)
+                .where(ItemRow.dataset_id == dataset, ItemRow.id == item_id, _VISIBLE)
+            )
+            if content is None:
                 self.history(dataset)  # raises DatasetNotFound first if that is the problem
                 raise ItemNotFound(f"dataset {dataset!r} has no item {item_id!r}")
-            return dict(row.content)
+            return dict(content)
 
     def search(self, query: SearchQuery) -> Page:
         """Items matching a search; without ``ids``, only the latest version of each dataset."""
-        latest = self.latest_versions()
-        conditions: list[Any] = []
         if query.collections:
-            unknown = [c for c in query.collections if c not in latest]
-            if unknown and not any(c in latest for c in query.collections):
-                raise DatasetNotFound(unknown[0], list(latest))
+            known = self.dataset_ids()
+            if not any(c in known for c in query.collections):
+                raise DatasetNotFound(query.collections[0], known)
+        plan = self._item_plan(query)
         if query.ids:
-            conditions.append(ItemRow.id.in_(query.ids))
-            if query.collections:
-                conditions.append(ItemRow.dataset_id.in_(query.collections))
+            plan.conditions += [ItemRow.id.in_(query.ids), _VISIBLE]
         else:
-            scope = [
-                (d, v) for d, v in latest.items() if not query.collections or d in query.collections
-            ]
-            if not scope:
-                return Page([], None, 0)
-            conditions.append(tuple_(ItemRow.dataset_id, ItemRow.version).in_(scope))
+            plan.conditions.append(VersionRow.is_latest)
+        if query.collections:
+            plan.conditions.append(ItemRow.dataset_id.in_(query.collections))
         if query.bbox is not None:
             west, south, east, north = query.bbox
-            conditions += [
+            plan.conditions += [
                 ItemRow.west <= east,
                 ItemRow.east >= west,
                 ItemRow.south <= north,
                 ItemRow.north >= south,
             ]
-        if query.end is not None:
-            conditions.append(ItemRow.start <= _utc(query.end))
-        if query.start is not None:
-            conditions.append(ItemRow.end >= _utc(query.start))
-        return self._page(query, conditions)
+        return self._run(plan, query)
+
+    def search_collections(self, query: SearchQuery) -> Page:
+        """The latest version of every dataset matching a collection search."""
+        plan = Plan(
+            VersionRow,
+            COLLECTION_QUERYABLES,
+            [VersionRow.dataset_id],
+            VersionRow.collection,
+            self.dialect,
+            [VersionRow.is_latest],
+        )
+        if query.ids:
+            plan.conditions.append(VersionRow.dataset_id.in_(query.ids))
+        plan.add_common(query)
+        with self.session() as session:
+            return plan.run(session, select(VersionRow.collection), query)
 
     def version_assets(self, dataset: str, version: str) -> list[AssetRecord]:
         """The files published with one exact version."""
@@ -374,62 +356,113 @@ class Store:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _version_row(self, session: Session, dataset: str, version: str) -> VersionRow:
-        row = session.get(VersionRow, (dataset, version))
-        if row is None:
-            self.resolve(dataset, version)  # raises the precise not-found error
-            raise AssertionError("unreachable: resolve() found a version get() did not")
+    def _item_plan(self, query: SearchQuery) -> Plan:
+        plan = Plan(
+            ItemRow,
+            ITEM_QUERYABLES,
+            [ItemRow.dataset_id, ItemRow.id],
+            ItemRow.content,
+            self.dialect,
+        )
+        plan.add_common(query)
+        return plan
+
+    def _run(self, plan: Plan, query: SearchQuery) -> Page:
+        with self.session() as session:
+            base = select(ItemRow.content).join(VersionRow, _ITEM_VERSION)
+            return plan.run(session, base, query)
+
+    def _lock(self, session: Session, dataset: str, version: str) -> VersionRow | None:
+        return session.get(VersionRow, (dataset, version), with_for_update=True)
+
+    def _new_version(
+        self, session: Session, collection: dict[str, Any], status: Status
+    ) -> VersionRow:
+        dataset, version = collection["id"], collection["version"]
+        parsed = Version.parse(version)
+        if session.get(DatasetRow, dataset) is None:
+            session.add(DatasetRow(id=dataset, created=naive_utc(_now())))
+            session.flush()
+        row = VersionRow(
+            dataset_id=dataset,
+            version=version,
+            major=parsed.major,
+            minor=parsed.minor,
+            patch=parsed.patch,
+            status=status.value,
+            is_latest=False,
+            updated=_now(),
+            collection=collection,
+            **version_columns(collection),
+        )
+        session.add(row)
+        session.flush()
         return row
 
-    def _page(self, query: SearchQuery, conditions: list[Any]) -> Page:
-        from sqlalchemy import func
+    def _finish_publish(
+        self,
+        session: Session,
+        row: VersionRow,
+        assets: Sequence[AssetRecord],
+        published: datetime | None,
+    ) -> None:
+        row.published = naive_utc(published or _now())
+        row.updated = _now()
+        session.add_all(
+            AssetRow(
+                path=a.path,
+                dataset_id=row.dataset_id,
+                version=row.version,
+                sha256=a.sha256,
+                size=a.size,
+                media_type=a.media_type,
+            )
+            for a in assets
+        )
+        session.flush()
+        self._refresh_latest(session, row.dataset_id)
 
-        with self.session() as session:
-            matched = session.scalar(select(func.count()).select_from(ItemRow).where(*conditions))
-            paged = list(conditions)
-            if query.token:
-                dataset, item = decode_token(query.token)
-                paged.append(
-                    or_(
-                        ItemRow.dataset_id > dataset,
-                        and_(ItemRow.dataset_id == dataset, ItemRow.id > item),
-                    )
-                )
-            rows = session.scalars(
-                select(ItemRow)
-                .where(*paged)
-                .order_by(ItemRow.dataset_id, ItemRow.id)
-                .limit(query.limit + 1)
-            ).all()
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
-        token = encode_token(rows[-1].dataset_id, rows[-1].id) if more else None
-        return Page([dict(r.content) for r in rows], token, matched or 0)
+    def _refresh_latest(self, session: Session, dataset: str) -> None:
+        """Mark the newest published, not yanked version of a dataset as its latest."""
+        rows = session.scalars(
+            select(VersionRow).where(VersionRow.dataset_id == dataset).with_for_update()
+        ).all()
+        candidates = [r for r in rows if r.status not in (Status.DRAFT.value, Status.YANKED.value)]
+        newest = max(candidates, key=lambda r: (r.major, r.minor, r.patch), default=None)
+        for r in rows:
+            r.is_latest = r is newest
+
+    def _version_row(self, session: Session, dataset: str, version: str) -> VersionRow:
+        row = session.get(VersionRow, (dataset, version))
+        if row is None or row.status == Status.DRAFT.value:
+            self.resolve(dataset, version)  # raises the precise not-found error
+            raise VersionNotFound(dataset, version, [h.version for h in self.history(dataset)])
+        return row
+
+    def _draft_row(
+        self, session: Session, dataset: str, version: str, lock: bool = False
+    ) -> VersionRow:
+        row = session.get(VersionRow, (dataset, version), with_for_update=lock)
+        if row is not None and row.status != Status.DRAFT.value:
+            raise _exists(dataset, version)
+        if row is None:
+            raise DraftNotFound(dataset, version, self.drafts(dataset))
+        return row
 
 
-def _item_row(dataset: str, version: str, item: dict[str, Any]) -> ItemRow:
-    props = item["properties"]
-    bbox = item.get("bbox") or [None] * 4
-    if len(bbox) == 6:
-        bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
-    start = props.get("start_datetime") or props.get("datetime")
-    end = props.get("end_datetime") or props.get("datetime")
-    return ItemRow(
-        dataset_id=dataset,
-        id=item["id"],
-        version=version,
-        start=_parse_time(start),
-        end=_parse_time(end),
-        west=bbox[0],
-        south=bbox[1],
-        east=bbox[2],
-        north=bbox[3],
-        content=item,
+def _exists(dataset: str, version: str) -> VersionExists:
+    return VersionExists(
+        f"{dataset} {version} is published and can never change; publish a new version instead"
     )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()

@@ -14,8 +14,10 @@ _REQUEST = re.compile(r"^(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?$")
 
 
 class Status(str, Enum):
-    """Lifecycle of a published version. Every status stays resolvable by its exact number."""
+    """Lifecycle of a version. A draft is visible to curators only; every other status stays
+    resolvable by its exact number."""
 
+    DRAFT = "draft"
     PUBLISHED = "published"
     DEPRECATED = "deprecated"
     YANKED = "yanked"

@@ -19,7 +19,13 @@ def make_release(
     version: str = "1.0.0",
     splits: tuple[str, ...] = ("train", "test"),
     seed: int = 0,
+    roles: dict[str, str] | None = None,
+    counts: dict[str, int] | None = None,
+    license: str = "CC-BY-4.0",
+    keywords: tuple[str, ...] = ("toy",),
+    **fields: object,
 ) -> Release:
+    """A small release; ``fields`` add or replace benchmark-extension fields (``sky_footprint``...)."""
     rng = np.random.default_rng(seed)
     files = []
     for name in splits:
@@ -28,14 +34,14 @@ def make_release(
         xr.Dataset({"flux": (("spectrum", "wavelength"), rng.normal(size=(20, 50)))}).to_netcdf(
             path, engine="h5netcdf"
         )
-        role = "train" if name == "train" else "test"
+        role = (roles or {}).get(name) or ("train" if name == "train" else "test")
         files.append(
             SplitFile(
                 name=name,
                 role=role,
                 path=path,
                 description=f"{name} split",
-                count=20,
+                count=(counts or {}).get(name, 20),
                 class_counts={"a": 12, "b": 8},
             )
         )
@@ -45,8 +51,8 @@ def make_release(
         title="Toy spectra",
         description="Synthetic spectra.",
         release_notes=f"Release {version}.",
-        license="CC-BY-4.0",
-        keywords=["toy"],
+        license=license,
+        keywords=list(keywords),
         providers=[{"name": "astrobench", "roles": ["producer", "processor"]}],
         software={"astrobench": "0"},
         lineage="Random normal flux.",
@@ -61,6 +67,7 @@ def make_release(
             benchmark.METRICS: [{"name": "macro_f1", "direction": "maximize", "primary": True}],
             benchmark.MODALITY: "spectrum",
             benchmark.PROVENANCE: "simulated",
+            **{benchmark.PREFIX + key: value for key, value in fields.items()},
         },
         splits=files,
     )

@@ -26,7 +26,7 @@ def test_publish_and_read_back(store: Store, tmp_path: Path) -> None:
     publish(store, tmp_path)
     assert store.dataset_ids() == ["toy-spectra"]
     assert store.collection("toy-spectra", "1.0.0")["version"] == "1.0.0"
-    page = store.items("toy-spectra", "1.0.0", limit=10)
+    page = store.items("toy-spectra", "1.0.0", SearchQuery(limit=10))
     assert [i["id"] for i in page.items] == ["toy-spectra-1.0.0-test", "toy-spectra-1.0.0-train"]
     assert (
         store.item("toy-spectra", "toy-spectra-1.0.0-train")["properties"]["bench:split"] == "train"
@@ -42,7 +42,7 @@ def test_published_version_is_immutable(store: Store, tmp_path: Path) -> None:
     before = store.collection("toy-spectra", "1.0.0")
     changed, items, assets = records(tmp_path / "again", seed=1)
     changed["title"] = "Something else"
-    with pytest.raises(VersionExists, match="cannot be changed"):
+    with pytest.raises(VersionExists, match="never change"):
         store.publish(changed, items, assets)
     assert store.collection("toy-spectra", "1.0.0") == before
     assert store.version_assets("toy-spectra", "1.0.0") != assets  # the new checksums were refused
@@ -55,7 +55,7 @@ def test_failed_publish_leaves_nothing_visible(store: Store, tmp_path: Path) -> 
     with pytest.raises(DatasetNotFound):
         store.history("toy-spectra")
     store.publish(collection, items, assets)  # a retry completes it
-    assert len(store.items("toy-spectra", "1.0.0", limit=10).items) == 2
+    assert len(store.items("toy-spectra", "1.0.0", SearchQuery(limit=10)).items) == 2
 
 
 def test_history_resolution_and_status(store: Store, tmp_path: Path) -> None:

@@ -1,0 +1,287 @@
+"""CQL2 filters (text and JSON) to SQL conditions over the queryables.
+
+The ``cql2`` library parses and validates; this module walks the resulting CQL2 JSON and builds
+SQLAlchemy expressions, so every filter runs in the database. Supported: basic CQL2, the advanced
+comparison operators (LIKE, BETWEEN, IN), case-insensitive comparison (CASEI), temporal predicates on
+timestamps, array operators, and two functions: ``sky_cone(ra, dec, radius)`` and
+``wavelength_overlaps(min_nm, max_nm)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, not_, or_, select, true
+
+from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.queryables import (
+    ARRAY,
+    INTEGER,
+    NUMBER,
+    STRING,
+    TIMESTAMP,
+    Queryable,
+    lookup,
+)
+from astrobench.catalog.sky import Band, Cone, band_condition, cone_condition
+
+TEXT, JSON = "cql2-text", "cql2-json"
+LANGUAGES = (TEXT, JSON)
+FUNCTIONS: dict[str, dict[str, Any]] = {
+    "sky_cone": {
+        "description": "True where the sky footprint (ICRS box) touches the cone; "
+        "arguments: ra, dec, radius in degrees.",
+        "arguments": [{"title": n, "type": "number"} for n in ("ra", "dec", "radius")],
+        "returns": ["boolean"],
+    },
+    "wavelength_overlaps": {
+        "description": "True where the wavelength coverage overlaps [min, max] nanometres.",
+        "arguments": [{"title": n, "type": "number"} for n in ("min", "max")],
+        "returns": ["boolean"],
+    },
+}
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": lambda a, b: a == b,
+    "<>": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+_PREDICATES = {
+    "like",
+    "between",
+    "in",
+    "isnull",
+    "t_intersects",
+    "t_before",
+    "t_after",
+    "t_during",
+    "a_overlaps",
+    "a_contains",
+    "a_containedby",
+    "a_equals",
+    *FUNCTIONS,
+}
+_FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def parse(value: str | dict[str, Any] | bool, lang: str | None = None) -> Any:
+    """Parse a filter to CQL2 JSON; a string is CQL2 text unless ``lang`` says cql2-json."""
+    import cql2  # the parser is only needed when a filter is given
+
+    if lang is not None and lang not in LANGUAGES:
+        raise InvalidParameter(f"filter-lang {lang!r} is not supported; use one of {LANGUAGES}")
+    if isinstance(value, bool):
+        return value
+    try:
+        source: str | dict[str, Any] = value
+        if isinstance(value, str) and lang == JSON:
+            import json
+
+            source = json.loads(value)
+        expr = cql2.Expr(source)
+        expr.validate()
+        return source if isinstance(source, dict) else expr.to_json()
+    except ValueError as error:
+        raise InvalidParameter(f"filter is not valid CQL2: {error}") from None
+    except Exception as error:  # cql2's parse errors are plain Exceptions with a caret diagram
+        raise InvalidParameter(f"filter is not valid CQL2 {lang or TEXT}:\n{error}") from None
+
+
+class Translator:
+    """Builds the SQL condition of a CQL2 JSON expression for one table's queryables."""
+
+    def __init__(self, queryables: Mapping[str, Queryable], table: Any, dialect: str) -> None:
+        self.queryables = queryables
+        self.table = table
+        self.dialect = dialect
+
+    def condition(self, node: Any) -> Any:
+        if isinstance(node, bool):
+            return true() if node else false()
+        if not isinstance(node, dict) or "op" not in node:
+            raise InvalidParameter(f"filter: {node!r} is not a predicate")
+        op, args = str(node["op"]).lower(), list(node.get("args", []))
+        if op in ("and", "or"):
+            parts = [self.condition(a) for a in args]
+            return and_(*parts) if op == "and" else or_(*parts)
+        if op == "not":
+            return not_(self.condition(args[0]))
+        if op in _COMPARISONS:
+            return self._compare(op, args)
+        handler = getattr(self, "_" + op) if op in _PREDICATES else None
+        if handler is None:
+            raise InvalidParameter(
+                f"filter: operator {node['op']!r} is not supported; supported: and, or, not, "
+                "=, <>, <, <=, >, >=, like, between, in, isNull, casei, t_intersects, t_before, "
+                "t_after, t_during, a_contains, a_containedby, a_overlaps, a_equals, "
+                + ", ".join(FUNCTIONS)
+            )
+        return handler(args)
+
+    # -- operands ------------------------------------------------------------------------------
+
+    def _queryable(self, node: Any) -> Queryable:
+        if not (isinstance(node, dict) and "property" in node):
+            raise InvalidParameter(f"filter: expected a property, got {node!r}")
+        return lookup(self.queryables, str(node["property"]))
+
+    def _scalar(self, node: Any) -> tuple[Any, Queryable | None]:
+        """An operand's SQL expression, and its queryable when it is a property."""
+        if isinstance(node, dict) and "property" in node:
+            found = self._queryable(node)
+            if found.type == ARRAY:
+                raise InvalidParameter(
+                    f"filter: {found.name} is an array; use a_contains, a_overlaps, "
+                    "a_containedby or a_equals"
+                )
+            return found.expression(), found
+        if isinstance(node, dict) and node.get("op") == "casei":
+            inner, found = self._scalar(node["args"][0])
+            return func.lower(inner), found
+        return node, None
+
+    def _literal(self, value: Any, queryable: Queryable) -> Any:
+        if isinstance(value, dict) and str(value.get("op", "")).lower() == "casei":
+            return self._literal(value["args"][0], queryable)
+        kind = queryable.type
+        if kind == TIMESTAMP:
+            return _instant(value, queryable.name)
+        if kind in (NUMBER, INTEGER):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidParameter(f"filter: {queryable.name} is a number, not {value!r}")
+            return int(value) if kind == INTEGER and float(value).is_integer() else value
+        if kind == STRING and not isinstance(value, str):
+            raise InvalidParameter(f"filter: {queryable.name} is a string, not {value!r}")
+        return value
+
+    def _fold(self, node: Any, value: Any) -> Any:
+        is_casei = isinstance(node, dict) and str(node.get("op", "")).lower() == "casei"
+        return func.lower(value) if is_casei else value
+
+    # -- predicates ----------------------------------------------------------------------------
+
+    def _compare(self, op: str, args: list[Any]) -> Any:
+        (left, left_q), (right, right_q) = self._scalar(args[0]), self._scalar(args[1])
+        if left_q is None and right_q is None:
+            raise InvalidParameter(f"filter: {op} compares two literals; compare a property")
+        if left_q is None:
+            op, args, (left, left_q), (right, right_q) = (
+                _FLIPPED[op],
+                args[::-1],
+                (right, right_q),
+                (left, left_q),
+            )
+        assert left_q is not None
+        if right_q is None:
+            right = self._fold(args[0], self._literal(args[1], left_q))
+        return _COMPARISONS[op](left, right)
+
+    def _like(self, args: list[Any]) -> Any:
+        value, found = self._scalar(args[0])
+        if found is None or found.type != STRING:
+            raise InvalidParameter("filter: like needs a string property on the left")
+        pattern = self._fold(args[0], self._literal(args[1], found))
+        return value.like(pattern)
+
+    def _between(self, args: list[Any]) -> Any:
+        value, found = self._scalar(args[0])
+        if found is None:
+            raise InvalidParameter("filter: between needs a property on the left")
+        return value.between(self._literal(args[1], found), self._literal(args[2], found))
+
+    def _in(self, args: list[Any]) -> Any:
+        value, found = self._scalar(args[0])
+        if found is None or not isinstance(args[1], list):
+            raise InvalidParameter("filter: in needs a property and a list of values")
+        return value.in_([self._fold(args[0], self._literal(v, found)) for v in args[1]])
+
+    def _isnull(self, args: list[Any]) -> Any:
+        value, _ = self._scalar(args[0])
+        return value.is_(None)
+
+    def _temporal(self, args: list[Any]) -> tuple[Any, Any, datetime | None, datetime | None]:
+        found = self._queryable(args[0])
+        if found.type != TIMESTAMP:
+            raise InvalidParameter(f"filter: {found.name} is not a timestamp")
+        literal = args[1]
+        if isinstance(literal, dict) and "interval" in literal:
+            first, second = literal["interval"]
+            low = None if first == ".." else _instant(first, found.name)
+            high = None if second == ".." else _instant(second, found.name)
+        else:
+            low = high = _instant(literal, found.name)
+        return self.table.start, self.table.end, low, high
+
+    def _t_intersects(self, args: list[Any]) -> Any:
+        start, end, low, high = self._temporal(args)
+        return and_(
+            true() if high is None else start <= high, true() if low is None else end >= low
+        )
+
+    def _t_before(self, args: list[Any]) -> Any:
+        _, end, low, _ = self._temporal(args)
+        return false() if low is None else end < low
+
+    def _t_after(self, args: list[Any]) -> Any:
+        start, _, _, high = self._temporal(args)
+        return false() if high is None else start > high
+
+    def _t_during(self, args: list[Any]) -> Any:
+        start, end, low, high = self._temporal(args)
+        return and_(true() if low is None else start > low, true() if high is None else end < high)
+
+    def _array(self, args: list[Any]) -> tuple[Any, list[Any]]:
+        found = self._queryable(args[0])
+        if found.type != ARRAY or not isinstance(args[1], list):
+            raise InvalidParameter(
+                f"filter: array operators need an array property and a list; {found.name} is "
+                f"a {found.type}"
+            )
+        if self.dialect == "postgresql":
+            elements = func.jsonb_array_elements_text(found.record[found.path]).table_valued(
+                "value"
+            )
+        else:
+            path = "$." + ".".join(f'"{p}"' for p in found.path)
+            elements = func.json_each(found.record, path).table_valued("value")
+        return elements, [str(v) for v in args[1]]
+
+    def _a_overlaps(self, args: list[Any]) -> Any:
+        elements, values = self._array(args)
+        return exists(select(1).select_from(elements).where(elements.c.value.in_(values)))
+
+    def _a_contains(self, args: list[Any]) -> Any:
+        elements, values = self._array(args)
+        return and_(
+            *(exists(select(1).select_from(elements).where(elements.c.value == v)) for v in values)
+        )
+
+    def _a_containedby(self, args: list[Any]) -> Any:
+        elements, values = self._array(args)
+        return not_(exists(select(1).select_from(elements).where(elements.c.value.not_in(values))))
+
+    def _a_equals(self, args: list[Any]) -> Any:
+        return and_(self._a_contains(args), self._a_containedby(args))
+
+    def _sky_cone(self, args: list[Any]) -> Any:
+        return cone_condition(self.table, Cone.of(args))
+
+    def _wavelength_overlaps(self, args: list[Any]) -> Any:
+        return band_condition(self.table, Band.of(args))
+
+
+def _instant(value: Any, name: str) -> datetime:
+    text = value.get("timestamp") or value.get("date") if isinstance(value, dict) else value
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(
+            f"filter: {name} needs an RFC 3339 timestamp or date, not {value!r}"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment

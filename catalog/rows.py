@@ -1,0 +1,83 @@
+"""Rows from STAC records: the promoted, indexed columns that search reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from astrobench.catalog import benchmark
+from astrobench.catalog.schema import ItemRow
+from astrobench.catalog.sky import band_columns, footprint_columns
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Naive UTC, the one form every timestamp column holds on both dialects."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return naive_utc(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else None
+
+
+def _text(*parts: Any) -> str:
+    return " ".join(str(p) for p in parts if p).lower()
+
+
+def version_columns(collection: dict[str, Any]) -> dict[str, Any]:
+    """The searchable columns of a version, read from its Collection."""
+    interval = (collection.get("extent", {}).get("temporal", {}).get("interval") or [[None, None]])[
+        0
+    ]
+    keywords = collection.get("keywords") or []
+    return {
+        "title": collection.get("title"),
+        "license": collection.get("license"),
+        "task": collection.get(benchmark.TASK),
+        "modality": collection.get(benchmark.MODALITY),
+        "provenance": collection.get(benchmark.PROVENANCE),
+        "start": parse_time(interval[0]),
+        "end": parse_time(interval[1]),
+        "text": _text(
+            collection["id"], collection.get("title"), collection.get("description"), *keywords
+        ),
+        **footprint_columns(collection.get(benchmark.SKY_FOOTPRINT)),
+        **band_columns(collection.get(benchmark.WAVELENGTH_RANGE)),
+    }
+
+
+def item_row(item: dict[str, Any], version: str, collection: dict[str, Any]) -> ItemRow:
+    """An item's row; it inherits its collection's sky and wavelength coverage."""
+    props = item["properties"]
+    bbox = item.get("bbox") or [None] * 4
+    if len(bbox) == 6:
+        bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
+    start = props.get("start_datetime") or props.get("datetime")
+    end = props.get("end_datetime") or props.get("datetime")
+    footprint = props.get(benchmark.SKY_FOOTPRINT) or collection.get(benchmark.SKY_FOOTPRINT)
+    band = props.get(benchmark.WAVELENGTH_RANGE) or collection.get(benchmark.WAVELENGTH_RANGE)
+    return ItemRow(
+        dataset_id=collection["id"],
+        id=item["id"],
+        version=version,
+        split=props.get(benchmark.SPLIT),
+        role=props.get(benchmark.ROLE),
+        count=props.get(benchmark.COUNT),
+        start=parse_time(start),
+        end=parse_time(end),
+        west=bbox[0],
+        south=bbox[1],
+        east=bbox[2],
+        north=bbox[3],
+        text=_text(
+            item["id"],
+            props.get("title"),
+            props.get("description"),
+            collection.get("title"),
+            *(collection.get("keywords") or []),
+        ),
+        content=item,
+        **footprint_columns(footprint),
+        **band_columns(band),
+    )

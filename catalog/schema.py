@@ -1,0 +1,142 @@
+"""The relational schema, one for SQLite and PostgreSQL; Alembic migrations create and evolve it.
+
+Records are kept whole as JSON (``JSONB`` on PostgreSQL). The fields that search filters and sorts
+on most are also promoted into indexed columns at publish time; every other queryable is read from
+the JSON in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SkyColumns:
+    """An ICRS box (degrees; ``ra_min > ra_max`` wraps through RA 0) and a wavelength range (nm)."""
+
+    ra_min: Mapped[float | None] = mapped_column(Float)
+    ra_max: Mapped[float | None] = mapped_column(Float)
+    dec_min: Mapped[float | None] = mapped_column(Float)
+    dec_max: Mapped[float | None] = mapped_column(Float)
+    wl_min: Mapped[float | None] = mapped_column(Float)
+    wl_max: Mapped[float | None] = mapped_column(Float)
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created: Mapped[datetime] = mapped_column(DateTime())
+
+
+class VersionRow(SkyColumns, Base):
+    """A version of a dataset: a draft, or published (then immutable but for its status)."""
+
+    __tablename__ = "versions"
+    __table_args__ = (
+        Index("ix_versions_latest", "is_latest", "dataset_id"),
+        Index("ix_versions_dec", "dec_min", "dec_max"),
+        Index("ix_versions_wl", "wl_min", "wl_max"),
+    )
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    major: Mapped[int] = mapped_column(Integer)
+    minor: Mapped[int] = mapped_column(Integer)
+    patch: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    successor: Mapped[str | None] = mapped_column(String(40))
+    published: Mapped[datetime | None] = mapped_column(DateTime())
+    updated: Mapped[datetime] = mapped_column(DateTime())
+    title: Mapped[str | None] = mapped_column(String(300))
+    license: Mapped[str | None] = mapped_column(String(100), index=True)
+    task: Mapped[str | None] = mapped_column(String(40), index=True)
+    modality: Mapped[str | None] = mapped_column(String(40), index=True)
+    provenance: Mapped[str | None] = mapped_column(String(40), index=True)
+    start: Mapped[datetime | None] = mapped_column(DateTime())
+    end: Mapped[datetime | None] = mapped_column(DateTime())
+    text: Mapped[str] = mapped_column(Text, default="")
+    """Lower-cased title, description and keywords, for free-text search."""
+    collection: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class ItemRow(SkyColumns, Base):
+    """One item of a version; sky and wavelength coverage fall back to its collection's."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["dataset_id", "version"],
+            ["versions.dataset_id", "versions.version"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_items_version", "dataset_id", "version"),
+        Index("ix_items_start_end", "start", "end"),
+        Index("ix_items_dec", "dec_min", "dec_max"),
+    )
+    dataset_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40))
+    split: Mapped[str | None] = mapped_column(String(100), index=True)
+    role: Mapped[str | None] = mapped_column(String(40), index=True)
+    count: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[datetime | None] = mapped_column(DateTime())
+    end: Mapped[datetime | None] = mapped_column(DateTime())
+    west: Mapped[float | None] = mapped_column(Float)
+    south: Mapped[float | None] = mapped_column(Float)
+    east: Mapped[float | None] = mapped_column(Float)
+    north: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class AssetRow(Base):
+    """A published file: its path in asset storage and the bytes it must hold."""
+
+    __tablename__ = "assets"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["dataset_id", "version"], ["versions.dataset_id", "versions.version"]
+        ),
+        Index("ix_assets_version", "dataset_id", "version"),
+    )
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+
+
+class TokenRow(Base):
+    """An API token, stored only as its SHA-256 digest."""
+
+    __tablename__ = "tokens"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    datasets: Mapped[list[str]] = mapped_column(JsonType)
+    created: Mapped[datetime] = mapped_column(DateTime())
+    revoked: Mapped[datetime | None] = mapped_column(DateTime())

@@ -1,0 +1,152 @@
+"""Search queries and keyset pagination, shared by item search and collection search.
+
+Results are ordered by the requested sort keys, then by the row's unique key, so every page token
+names an exact position: pages never skip or repeat rows, whatever is published in between. Nulls
+sort last in both directions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from astrobench.catalog.cql2 import Translator
+from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.queryables import Queryable, lookup
+from astrobench.catalog.rows import naive_utc
+from astrobench.catalog.sky import Band, Cone, band_condition, cone_condition
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Search parameters, already validated; used for items and for collections."""
+
+    collections: Sequence[str] = ()
+    ids: Sequence[str] = ()
+    bbox: tuple[float, float, float, float] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    q: Sequence[str] = ()
+    filter: Any = None
+    """A parsed CQL2 JSON expression."""
+    sortby: Sequence[tuple[str, bool]] = ()
+    """``(queryable, descending)`` pairs."""
+    cone: Cone | None = None
+    band: Band | None = None
+    limit: int = 10
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of records, and the token of the next page if there is one."""
+
+    items: list[dict[str, Any]]
+    next_token: str | None
+    matched: int
+
+
+@dataclass
+class Plan:
+    """How to run one search: the table, its queryables and the conditions gathered so far."""
+
+    table: Any
+    queryables: Mapping[str, Queryable]
+    unique: Sequence[Any]
+    """Columns that identify a row, the last sort keys."""
+    record: Any
+    """The column holding the JSON record."""
+    dialect: str
+    conditions: list[Any] = field(default_factory=list)
+
+    def add_common(self, query: SearchQuery) -> None:
+        """Conditions every search shares: time, free text, sky, wavelength and CQL2."""
+        table = self.table
+        if query.end is not None:
+            self.conditions.append(table.start <= naive_utc(query.end))
+        if query.start is not None:
+            self.conditions.append(table.end >= naive_utc(query.start))
+        if query.q:
+            self.conditions.append(
+                or_(*(table.text.contains(term.lower(), autoescape=True) for term in query.q))
+            )
+        if query.cone is not None:
+            self.conditions.append(cone_condition(table, query.cone))
+        if query.band is not None:
+            self.conditions.append(band_condition(table, query.band))
+        if query.filter is not None:
+            translator = Translator(self.queryables, table, self.dialect)
+            self.conditions.append(translator.condition(query.filter))
+
+    def run(self, session: Session, base: Select[Any], query: SearchQuery) -> Page:
+        keys = self._keys(query.sortby)
+        signature = hashlib.sha256(repr(list(query.sortby)).encode()).hexdigest()[:8]
+        statement = base.where(*self.conditions)
+        matched = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        if query.token:
+            statement = statement.where(_after(keys, decode_token(query.token, signature)))
+        ordered = statement.add_columns(*(expr for expr, _ in keys)).order_by(
+            *(expr.desc() if desc else expr.asc() for expr, desc in keys)
+        )
+        rows = session.execute(ordered.limit(query.limit + 1)).all()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        token = encode_token(list(rows[-1][1:]), signature) if more else None
+        return Page([dict(row[0]) for row in rows], token, matched)
+
+    def _keys(self, sortby: Sequence[tuple[str, bool]]) -> list[tuple[Any, bool]]:
+        keys: list[tuple[Any, bool]] = []
+        for name, descending in sortby:
+            found = lookup(self.queryables, name, "sort field")
+            if not found.sortable:
+                raise InvalidParameter(f"sort field {name!r} is an array and cannot be sorted")
+            expr = found.expression()
+            keys += [(case((expr.is_(None), 1), else_=0), False), (expr, descending)]
+        return keys + [(column, False) for column in self.unique]
+
+
+def _after(keys: list[tuple[Any, bool]], values: list[Any]) -> Any:
+    """Rows strictly after ``values`` in the order of ``keys`` (lexicographic, nulls last)."""
+    if len(values) != len(keys):
+        raise InvalidParameter("token does not belong to this query; start again without it")
+    clauses: list[Any] = []
+    equal: list[Any] = []
+    for (expr, descending), value in zip(keys, values, strict=True):
+        if value is None:
+            beyond, same = false(), expr.is_(None)
+        else:
+            beyond, same = (expr < value) if descending else (expr > value), expr == value
+        clauses.append(and_(*equal, beyond))
+        equal.append(same)
+    return or_(*clauses)
+
+
+def encode_token(values: list[Any], signature: str) -> str:
+    packed = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps({"s": signature, "k": packed}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str, signature: str) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        values, issued_for = list(raw["k"]), raw["s"]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise InvalidParameter(
+            f"token {token!r} is not a page token issued by this server; "
+            "follow the 'next' link of the previous page"
+        ) from None
+    if issued_for != signature:
+        raise InvalidParameter("token was issued for a different sortby; start again without it")
+    return [
+        datetime.fromisoformat(v["t"]) if isinstance(v, dict) and "t" in v else v for v in values
+    ]
