@@ -140,8 +140,8 @@ class Translator:
                 )
             return found.expression(), found
         if isinstance(node, dict) and node.get("op") == "casei":
-            inner, found = self._scalar(node["args"][0])
-            return func.lower(inner), found
+            inner, queryable = self._scalar(node["args"][0])
+            return func.lower(inner), queryable
         return node, None
 
     def _literal(self, value: Any, queryable: Queryable) -> Any:

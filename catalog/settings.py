@@ -27,6 +27,9 @@ class CatalogSettings(BaseSettings):
     """fsspec URL of the asset root; default ``<data_dir>/assets``."""
     source_dir: Path | None = None
     """Cache of verified source packages; default ``<data_dir>/sources``."""
+    auto_migrate: bool = True
+    """Upgrade the schema on start; when False, refuse to start on an old schema (run
+    ``astrobench db upgrade`` first)."""
 
     @model_validator(mode="after")
     def _defaults(self) -> CatalogSettings:

@@ -65,6 +65,16 @@ class Store:
         with self._translate():
             migrate.upgrade(self.engine)
 
+    def require_current(self) -> None:
+        """Refuse to run on a schema older (or newer) than this code's."""
+        with self._translate():
+            found, expected = migrate.current(self.engine), migrate.head()
+        if found != expected:
+            raise StorageUnavailable(
+                f"the catalogue schema is at revision {found}, this code needs {expected}; "
+                "run 'astrobench db upgrade'"
+            )
+
     def close(self) -> None:
         self.engine.dispose()
 

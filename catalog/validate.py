@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pystac.validation
+from pystac import STACObjectType
+from pystac.errors import STACValidationError
 from pystac.validation.stac_validator import JsonSchemaSTACValidator
 
 from astrobench.catalog import benchmark
+from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.records import STAC_VERSION, with_item_links
 
 
 def stac_validator(local_schemas: Mapping[str, Path] | None = None) -> JsonSchemaSTACValidator:
@@ -32,3 +37,31 @@ def validate(record: dict[str, Any], validator: JsonSchemaSTACValidator) -> list
     Raises ``pystac.errors.STACValidationError`` on the first record that does not validate.
     """
     return list(pystac.validation.validate_dict(record, validator=validator))
+
+
+@cache
+def _offline() -> JsonSchemaSTACValidator:
+    return stac_validator()
+
+
+def check(record: dict[str, Any]) -> None:
+    """Check a record a curator sends: STAC core (schemas ship with pystac) and, when declared,
+    the benchmark extension (ships with astrobench); no network needed.
+
+    Raises ``InvalidParameter`` naming the first problem.
+    """
+    kind = record.get("type")
+    if kind not in ("Collection", "Feature"):
+        raise InvalidParameter(f"expected a STAC Collection or Item (Feature), got type {kind!r}")
+    if kind == "Feature":
+        record = with_item_links(record)
+    object_type = STACObjectType.COLLECTION if kind == "Collection" else STACObjectType.ITEM
+    validator = _offline()
+    try:
+        validator.validate_core(record, object_type, record.get("stac_version", STAC_VERSION))
+        if benchmark.SCHEMA_URI in record.get("stac_extensions", []):
+            validator.validate_extension(record, object_type, STAC_VERSION, benchmark.SCHEMA_URI)
+    except STACValidationError as error:
+        first = str(error).splitlines()
+        detail = "; ".join(line for line in first[1:3] if line) or first[0]
+        raise InvalidParameter(f"{kind} {record.get('id')!r} is not valid STAC: {detail}") from None

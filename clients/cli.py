@@ -1,9 +1,10 @@
-"""The ``astrobench`` command line: serve, ingest, versions, search."""
+"""The ``astrobench`` command line: serve, ingest, db, token, versions, search."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -40,13 +41,74 @@ def _catalog_settings(args: argparse.Namespace, module: str, cls: str) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _catalog_settings(args, "astrobench.service.settings", "Settings")
     uvicorn = _server_module("uvicorn")
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers > 1:
+        # Workers are separate processes that build the app from the environment.
+        settings.prepare()
+        store = _server_module("astrobench.catalog.store").Store(settings.database_url)
+        if settings.auto_migrate:
+            store.create()  # once, before the workers start
+        store.close()
+        os.environ.update(
+            ASTROBENCH_DATA_DIR=str(settings.data_dir),
+            ASTROBENCH_DATABASE_URL=settings.database_url,
+            ASTROBENCH_STORAGE_URL=settings.storage_url,
+        )
+        uvicorn.run(
+            "astrobench.service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=args.workers,
+            log_level=args.log_level,
+        )
+        return 0
     app = _server_module("astrobench.service.app").create_app(settings)
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=args.log_level,
-    )
+    uvicorn.run(app, host=host, port=port, log_level=args.log_level)
+    return 0
+
+
+def _store(args: argparse.Namespace) -> Any:
+    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
+    settings.prepare()
+    return _server_module("astrobench.catalog.store").Store(settings.database_url)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    migrate = _server_module("astrobench.catalog.migrate")
+    store = _store(args)
+    try:
+        if args.action == "upgrade":
+            store.create()
+        print(f"schema revision {migrate.current(store.engine)} (newest known: {migrate.head()})")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    auth = _server_module("astrobench.catalog.auth")
+    store = _store(args)
+    try:
+        store.create()
+        if args.action == "create":
+            role = auth.Role.ADMIN if args.admin else auth.Role.CURATOR
+            secret = auth.issue(store, args.name, role, args.dataset or [])
+            print(secret)
+            print(
+                f"token {args.name!r} ({role.value}) created; the secret above is shown only once",
+                file=sys.stderr,
+            )
+        elif args.action == "revoke":
+            auth.revoke(store, args.name)
+            print(f"token {args.name!r} revoked", file=sys.stderr)
+        else:
+            for info in auth.tokens(store):
+                state = f"revoked {info.revoked:%Y-%m-%d}" if info.revoked else "active"
+                scope = "all datasets" if info.role is auth.Role.ADMIN else ", ".join(info.datasets)
+                print(f"{info.name}\t{info.role.value}\t{scope}\t{state}")
+    finally:
+        store.close()
     return 0
 
 
@@ -124,6 +186,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (stateless; use PostgreSQL)"
+    )
     store_options(serve)
     serve.set_defaults(run=cmd_serve)
 
@@ -135,6 +200,27 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--all", action="store_true", help="every bundled dataset")
     store_options(ingest)
     ingest.set_defaults(run=cmd_ingest)
+
+    db = commands.add_parser("db", help="show or upgrade the catalogue's schema revision")
+    db.add_argument("action", choices=["upgrade", "current"])
+    store_options(db)
+    db.set_defaults(run=cmd_db)
+
+    token = commands.add_parser("token", help="manage API tokens (stored hashed)")
+    token_actions = token.add_subparsers(dest="action", required=True)
+    create = token_actions.add_parser("create", help="issue a token and print its secret once")
+    create.add_argument("name", help="who holds it, e.g. sn-team or ops@example.org")
+    scope = create.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--admin", action="store_true", help="may write every dataset")
+    scope.add_argument(
+        "--dataset", action="append", help="a dataset a curator token may write (repeatable)"
+    )
+    revoke = token_actions.add_parser("revoke", help="revoke a token by name")
+    revoke.add_argument("name")
+    token_actions.add_parser("list", help="list tokens (names and scopes, never secrets)")
+    for action in token_actions.choices.values():
+        store_options(action)
+    token.set_defaults(run=cmd_token)
 
     def client_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--url", help="catalogue URL (ASTROBENCH_URL)")

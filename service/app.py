@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.service import assets, errors, stac, transactions, versions
+from astrobench.service.limits import BodyLimits
 from astrobench.service.settings import Settings
 
 
@@ -20,7 +21,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.prepare()
     store = Store(settings.database_url)
-    store.create()
+    if settings.auto_migrate:
+        store.create()
+    else:
+        store.require_current()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -38,10 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.storage = AssetStorage(settings.storage_url)
+    app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["*"],
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )

@@ -53,7 +53,8 @@ def _stream(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:
             yield block
 
 
-@router.api_route("/assets/{path:path}", methods=["GET", "HEAD"], summary="A published file")
+@router.head("/assets/{path:path}", summary="A published file's headers")
+@router.get("/assets/{path:path}", summary="A published file, with Range support")
 def asset(request: Request, path: str) -> Response:
     record = deps.store(request).asset(path)
     etag = f'"sha256-{record.sha256}"'

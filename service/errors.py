@@ -7,12 +7,14 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from astrobench.catalog.errors import (
     AssetNotFound,
     CatalogError,
     DatasetNotFound,
+    DraftNotFound,
     Forbidden,
     InvalidParameter,
     ItemNotFound,
@@ -28,6 +30,7 @@ STATUS: dict[type[CatalogError], int] = {
     InvalidParameter: 400,
     DatasetNotFound: 404,
     VersionNotFound: 404,
+    DraftNotFound: 404,
     ItemNotFound: 404,
     AssetNotFound: 404,
     VersionExists: 409,
@@ -37,11 +40,43 @@ STATUS: dict[type[CatalogError], int] = {
 }
 
 
+class ErrorBody(BaseModel):
+    """Every error response: a stable code, a message saying what was wrong and what is valid."""
+
+    code: str
+    description: str
+    suggestions: list[str] | None = None
+    """Dataset ids close to an unknown one."""
+    available: list[str] | None = None
+    """Versions (or drafts) that do exist."""
+
+
+_MEANING = {
+    400: "Invalid parameter, filter, sort field or body",
+    401: "No valid bearer token",
+    403: "The token may not write this dataset",
+    404: "Unknown dataset, version, draft, item or asset",
+    409: "A published version is immutable",
+    413: "Request body too large",
+    415: "Request body is not JSON",
+    503: "Database or asset storage unavailable",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI descriptions of the error responses a route may give."""
+    return {s: {"model": ErrorBody, "description": _MEANING[s]} for s in statuses}
+
+
+READ_ERRORS = responses(400, 404, 503)
+WRITE_ERRORS = responses(400, 401, 403, 404, 409, 413, 415, 503)
+
+
 def error_body(error: CatalogError) -> dict[str, object]:
     body: dict[str, object] = {"code": error.code, "description": error.description}
     if isinstance(error, DatasetNotFound):
         body["suggestions"] = error.suggestions
-    if isinstance(error, VersionNotFound):
+    if isinstance(error, VersionNotFound | DraftNotFound):
         body["available"] = error.available
     return body
 

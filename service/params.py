@@ -1,17 +1,28 @@
-"""Parse and validate item-search parameters from query strings and JSON bodies."""
+"""Parse and validate search parameters from query strings and JSON bodies into one query type.
+
+GET and POST accept the same parameters (STAC item search, collection search, and the filter, sort,
+fields and free-text extensions), plus ``cone`` (ra, dec, radius in ICRS degrees) and ``wavelength``
+(min, max in nm). Every problem becomes an ``InvalidParameter`` that says what is valid.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 
+from astrobench.catalog import cql2
 from astrobench.catalog.errors import InvalidParameter
-from astrobench.catalog.store import SearchQuery
+from astrobench.catalog.search import SearchQuery
+from astrobench.catalog.sky import Band, Cone
+from astrobench.service.fields import Fields
 
 DEFAULT_LIMIT = 10
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
 def parse_bbox(value: str | Sequence[Any] | None) -> tuple[float, float, float, float] | None:
@@ -21,7 +32,7 @@ def parse_bbox(value: str | Sequence[Any] | None) -> tuple[float, float, float, 
     parts = value.split(",") if isinstance(value, str) else list(value)
     hint = (
         "bbox must be 4 numbers 'west,south,east,north' (or 6 with heights) in WGS84 degrees, "
-        "-180 <= lon <= 180, -90 <= lat <= 90, south <= north"
+        "-180 <= lon <= 180, -90 <= lat <= 90, south <= north; for the sky use cone=ra,dec,radius"
     )
     try:
         numbers = [float(p) for p in parts]
@@ -85,10 +96,54 @@ def parse_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
+def parse_q(value: str | Sequence[str] | None) -> list[str]:
+    """Free-text terms: any of them may match (title, description, keywords)."""
+    return [term.strip('"') for term in parse_list(value) if term.strip('"')]
+
+
+def parse_sortby(value: str | Sequence[Any] | None) -> list[tuple[str, bool]]:
+    """``+a,-b`` (GET) or ``[{"field": "a", "direction": "asc"}]`` (POST) as (name, descending)."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        keys = []
+        for part in parse_list(value):
+            descending = part.startswith("-")
+            keys.append((part.lstrip("+- "), descending))
+        return keys
+    return [(s.field, s.direction == "desc") for s in value]
+
+
+def parse_filter(
+    value: str | dict[str, Any] | bool | None, lang: str | None, crs: str | None
+) -> Any:
+    if crs not in (None, "", CRS84):
+        raise InvalidParameter(f"filter-crs {crs!r} is not supported; the only CRS is {CRS84}")
+    if value is None or value == "":
+        return None
+    return cql2.parse(value, lang or (cql2.JSON if isinstance(value, dict) else cql2.TEXT))
+
+
+def _triple(value: str | Sequence[float] | None) -> list[str] | Sequence[float] | None:
+    return value.split(",") if isinstance(value, str) else value
+
+
+class SortField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: str
+    direction: Literal["asc", "desc"] = "asc"
+
+
+class FieldsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    include: list[str] = []
+    exclude: list[str] = []
+
+
 class SearchBody(BaseModel):
     """The JSON body of ``POST /search``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     collections: list[str] | None = None
     ids: list[str] | None = None
@@ -96,25 +151,80 @@ class SearchBody(BaseModel):
     datetime: str | None = None
     limit: int | None = None
     token: str | None = None
+    q: str | list[str] | None = None
+    filter: dict[str, Any] | str | bool | None = None
+    filter_lang: Literal["cql2-json", "cql2-text"] | None = Field(None, alias="filter-lang")
+    filter_crs: str | None = Field(None, alias="filter-crs")
+    sortby: list[SortField] | None = None
+    fields: FieldsBody | None = None
+    cone: list[float] | None = Field(None, description="[ra, dec, radius], ICRS degrees")
+    wavelength: list[float] | None = Field(None, description="[min, max], nanometres")
+
+    def query(self, max_limit: int) -> tuple[SearchQuery, Fields]:
+        query = build(
+            self,
+            max_limit,
+            sortby=parse_sortby(self.sortby),
+            cone=self.cone,
+            wavelength=self.wavelength,
+        )
+        fields = Fields.of(self.fields.include, self.fields.exclude) if self.fields else Fields()
+        return query, fields
 
 
-def search_query(
-    *,
-    collections: str | Sequence[str] | None,
-    ids: str | Sequence[str] | None,
-    bbox: str | Sequence[Any] | None,
-    datetime_: str | None,
-    limit: str | int | None,
-    token: str | None,
+@dataclass
+class SearchParams:
+    """The query-string form of a search, shared by every GET search route."""
+
+    collections: str | None = None
+    ids: str | None = None
+    bbox: str | None = None
+    datetime: str | None = None
+    limit: str | None = None
+    token: str | None = None
+    q: str | None = None
+    filter: str | None = None
+    filter_lang: Annotated[Literal["cql2-text", "cql2-json"] | None, Query(alias="filter-lang")] = (
+        None
+    )
+    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None
+    sortby: Annotated[str | None, Query(description="e.g. '-bench:count,+id'")] = None
+    fields: Annotated[str | None, Query(description="e.g. 'properties.bench:role,-assets'")] = None
+    cone: Annotated[str | None, Query(description="'ra,dec,radius' in ICRS degrees")] = None
+    wavelength: Annotated[str | None, Query(description="'min,max' in nanometres")] = None
+
+    def query(self, max_limit: int) -> tuple[SearchQuery, Fields]:
+        query = build(
+            self,
+            max_limit,
+            sortby=parse_sortby(self.sortby),
+            cone=_triple(self.cone),
+            wavelength=_triple(self.wavelength),
+        )
+        return query, Fields.parse(self.fields)
+
+
+def build(
+    source: SearchBody | SearchParams,
     max_limit: int,
+    *,
+    sortby: list[tuple[str, bool]],
+    cone: Sequence[Any] | None,
+    wavelength: Sequence[Any] | None,
 ) -> SearchQuery:
-    start, end = parse_datetime(datetime_)
+    """The validated query of a GET or POST search (both name their parameters alike)."""
+    start, end = parse_datetime(source.datetime)
     return SearchQuery(
-        collections=parse_list(collections),
-        ids=parse_list(ids),
-        bbox=parse_bbox(bbox),
+        collections=parse_list(source.collections),
+        ids=parse_list(source.ids),
+        bbox=parse_bbox(source.bbox),
         start=start,
         end=end,
-        limit=parse_limit(limit, max_limit),
-        token=token or None,
+        q=parse_q(source.q),
+        filter=parse_filter(source.filter, source.filter_lang, source.filter_crs),
+        sortby=sortby,
+        cone=None if cone is None else Cone.of(cone),
+        band=None if wavelength is None else Band.of(wavelength),
+        limit=parse_limit(source.limit, max_limit),
+        token=source.token or None,
     )

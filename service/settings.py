@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
-
 from astrobench.catalog.settings import CatalogSettings
 
 
@@ -19,5 +17,5 @@ class Settings(CatalogSettings):
         "Versioned, citable machine-learning benchmark datasets for astronomy, as a STAC API."
     )
     max_limit: int = 1000
-    admin_token: SecretStr | None = None
-    """Bearer token that may publish versions over HTTP; without one, HTTP writes are refused."""
+    max_body_bytes: int = 16 * 1024 * 1024
+    """Largest request body accepted (413 above it)."""

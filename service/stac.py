@@ -1,31 +1,66 @@
-"""STAC API core, collections, OGC API Features and item search."""
+"""STAC API core, collections with collection search, OGC API Features items, item search,
+queryables and the CQL2 functions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from astrobench.catalog import benchmark
+from astrobench.catalog import benchmark, cql2
+from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES, json_schema
 from astrobench.catalog.records import collection_path
-from astrobench.catalog.store import Page, SearchQuery
+from astrobench.catalog.search import Page, SearchQuery
 from astrobench.service import deps
-from astrobench.service.params import SearchBody, parse_limit, search_query
+from astrobench.service.errors import READ_ERRORS
+from astrobench.service.fields import COLLECTION_DEFAULT, ITEM_DEFAULT, Fields
+from astrobench.service.params import SearchBody, SearchParams
 
-router = APIRouter()
+router = APIRouter(responses=READ_ERRORS)
 
 GEOJSON = "application/geo+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+_STAC = "https://api.stacspec.org"
+_CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf"
 CONFORMANCE = [
-    "https://api.stacspec.org/v1.0.0/core",
-    "https://api.stacspec.org/v1.0.0/collections",
-    "https://api.stacspec.org/v1.0.0/ogcapi-features",
-    "https://api.stacspec.org/v1.0.0/item-search",
+    f"{_STAC}/v1.0.0/core",
+    f"{_STAC}/v1.0.0/collections",
+    f"{_STAC}/v1.0.0/ogcapi-features",
+    f"{_STAC}/v1.0.0/item-search",
+    f"{_STAC}/v1.0.0/item-search#filter",
+    f"{_STAC}/v1.0.0/item-search#fields",
+    # pystac-client recognises v1.0.x sort URIs only; stac-fastapi advertises v1.1.0: serve both.
+    f"{_STAC}/v1.0.0/item-search#sort",
+    f"{_STAC}/v1.1.0/item-search#sort",
+    f"{_STAC}/v1.0.0-rc.1/item-search#free-text",
+    f"{_STAC}/v1.0.0/ogcapi-features#fields",
+    f"{_STAC}/v1.0.0/ogcapi-features#sort",
+    f"{_STAC}/v1.0.0/ogcapi-features#filter",
+    f"{_STAC}/v1.0.0-rc.1/collection-search",
+    f"{_STAC}/v1.0.0-rc.1/collection-search#free-text",
+    f"{_STAC}/v1.0.0-rc.1/collection-search#filter",
+    f"{_STAC}/v1.0.0-rc.1/collection-search#sort",
+    f"{_STAC}/v1.0.0-rc.1/collection-search#fields",
+    f"{_STAC}/v1.0.0/ogcapi-features/extensions/transaction",
+    f"{_STAC}/v1.0.0/collections/extensions/transaction",
+    "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/simple-query",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
+    f"{_CQL2}/cql2-text",
+    f"{_CQL2}/cql2-json",
+    f"{_CQL2}/basic-cql2",
+    f"{_CQL2}/advanced-comparison-operators",
+    f"{_CQL2}/case-insensitive-comparison",
+    f"{_CQL2}/temporal-functions",
+    f"{_CQL2}/array-functions",
+    f"{_CQL2}/functions",
 ]
+Params = Annotated[SearchParams, Depends()]
 
 
 @router.get("/", summary="Landing page")
@@ -39,6 +74,8 @@ def landing(request: Request) -> dict[str, Any]:
         deps.link(request, "data", "/collections"),
         deps.link(request, "search", "/search", GEOJSON, method="GET"),
         deps.link(request, "search", "/search", GEOJSON, method="POST"),
+        deps.link(request, QUERYABLES_REL, "/queryables", "application/schema+json"),
+        deps.link(request, "http://www.opengis.net/def/rel/ogc/1.0/functions", "/functions"),
         deps.link(request, "service-desc", "/api", "application/vnd.oai.openapi+json;version=3.0"),
         deps.link(request, "service-doc", "/api.html", "text/html"),
         deps.link(
@@ -66,14 +103,30 @@ def conformance() -> dict[str, Any]:
     return {"conformsTo": CONFORMANCE}
 
 
-@router.get("/collections", summary="The latest version of every dataset")
-def collections(request: Request) -> dict[str, Any]:
-    latest = deps.store(request).latest_versions()
-    found = [deps.collection_json(request, d, v) for d, v in latest.items()]
+@router.get(
+    "/collections",
+    summary="Collection search over the latest version of every dataset",
+    description="Filter by free text (q), CQL2 over /collections-queryables (task, modality, "
+    "licence, keywords, provenance, split roles...), datetime, cone and wavelength; sort; page.",
+)
+def collections(request: Request, params: Params) -> dict[str, Any]:
+    query, fields = params.query(deps.settings(request).max_limit)
+    page = deps.store(request).search_collections(query)
+    found = [
+        fields.apply(deps.collection_json(request, c["id"], c["version"]), COLLECTION_DEFAULT)
+        for c in page.items
+    ]
+    links = [
+        deps.link(request, "self", "/collections"),
+        deps.link(request, "root", "/"),
+        deps.link(request, QUERYABLES_REL, "/collections-queryables", "application/schema+json"),
+    ]
+    if page.next_token:
+        links.append(_next_get(request, "/collections", page.next_token, "application/json"))
     return {
         "collections": found,
-        "links": [deps.link(request, "self", "/collections"), deps.link(request, "root", "/")],
-        "numberMatched": len(found),
+        "links": links,
+        "numberMatched": page.matched,
         "numberReturned": len(found),
     }
 
@@ -83,46 +136,72 @@ def collection(request: Request, dataset: str) -> dict[str, Any]:
     return deps.collection_json(request, dataset, deps.store(request).resolve(dataset, None))
 
 
-def _feature_collection(
-    request: Request, page: Page, self_path: str, next_link: dict[str, Any] | None
+def _queryables_response(request: Request, path: str, title: str, which: Any) -> dict[str, Any]:
+    return json_schema(which, deps.base_url(request) + path, title)
+
+
+@router.get("/queryables", summary="Properties that item filters and sortby may use")
+def queryables(request: Request) -> dict[str, Any]:
+    return _queryables_response(request, "/queryables", "Item queryables", ITEM_QUERYABLES)
+
+
+@router.get("/collections-queryables", summary="Properties that collection-search filters may use")
+def collection_queryables(request: Request) -> dict[str, Any]:
+    return _queryables_response(
+        request, "/collections-queryables", "Collection queryables", COLLECTION_QUERYABLES
+    )
+
+
+@router.get("/collections/{dataset}/queryables", summary="Queryables of a dataset's items")
+def dataset_queryables(request: Request, dataset: str) -> dict[str, Any]:
+    deps.store(request).history(dataset)
+    path = collection_path(dataset) + "/queryables"
+    return _queryables_response(request, path, f"Queryables of {dataset}", ITEM_QUERYABLES)
+
+
+@router.get("/functions", summary="CQL2 functions this server evaluates")
+def functions() -> dict[str, Any]:
+    return {"functions": [{"name": name, **spec} for name, spec in cql2.FUNCTIONS.items()]}
+
+
+def feature_collection(
+    request: Request, page: Page, fields: Fields, next_link: dict[str, Any] | None
 ) -> dict[str, Any]:
-    links = [deps.link(request, "self", self_path, GEOJSON), deps.link(request, "root", "/")]
+    links = [
+        deps.link(request, "self", request.url.path, GEOJSON),
+        deps.link(request, "root", "/"),
+    ]
     if next_link:
         links.append(next_link)
     return {
         "type": "FeatureCollection",
-        "features": [deps.item_json(request, item) for item in page.items],
+        "features": [fields.apply(deps.item_json(request, i), ITEM_DEFAULT) for i in page.items],
         "links": links,
         "numberMatched": page.matched,
         "numberReturned": len(page.items),
     }
 
 
-def _get_next(request: Request, path: str, token: str | None) -> dict[str, Any] | None:
-    if token is None:
-        return None
+def _next_get(request: Request, path: str, token: str, media_type: str = GEOJSON) -> dict[str, Any]:
     params = {k: v for k, v in request.query_params.items() if k != "token"}
     params["token"] = token
-    return deps.link(request, "next", f"{path}?{urlencode(params)}", GEOJSON, method="GET")
+    return deps.link(request, "next", f"{path}?{urlencode(params)}", media_type, method="GET")
 
 
 def version_items(
-    request: Request, dataset: str, version: str, limit: str | None, token: str | None
+    request: Request, dataset: str, version: str, params: SearchParams
 ) -> dict[str, Any]:
-    catalogue = deps.store(request)
-    exact = catalogue.resolve(dataset, version)
-    page = catalogue.items(
-        dataset, exact, parse_limit(limit, deps.settings(request).max_limit), token
-    )
+    """A page of one version's items, filtered, sorted and projected as asked."""
+    query, fields = params.query(deps.settings(request).max_limit)
+    page = deps.store(request).items(dataset, version, query)
     path = request.url.path
-    return _feature_collection(request, page, path, _get_next(request, path, page.next_token))
+    next_link = _next_get(request, path, page.next_token) if page.next_token else None
+    return feature_collection(request, page, fields, next_link)
 
 
 @router.get("/collections/{dataset}/items", summary="Items of a dataset's latest version")
-def items(
-    request: Request, dataset: str, limit: str | None = None, token: str | None = None
-) -> dict[str, Any]:
-    return version_items(request, dataset, "latest", limit, token)
+def items(request: Request, dataset: str, params: Params) -> dict[str, Any]:
+    return version_items(request, dataset, "latest", params)
 
 
 @router.get("/collections/{dataset}/items/{item_id}", summary="One item")
@@ -131,46 +210,22 @@ def item(request: Request, dataset: str, item_id: str) -> dict[str, Any]:
 
 
 @router.get("/search", summary="Item search (latest versions; any version when ids are given)")
-def search_get(
-    request: Request,
-    collections: str | None = None,
-    ids: str | None = None,
-    bbox: str | None = None,
-    datetime: str | None = None,
-    limit: str | None = None,
-    token: str | None = None,
-) -> dict[str, Any]:
-    query = search_query(
-        collections=collections,
-        ids=ids,
-        bbox=bbox,
-        datetime_=datetime,
-        limit=limit,
-        token=token,
-        max_limit=deps.settings(request).max_limit,
-    )
+def search_get(request: Request, params: Params) -> dict[str, Any]:
+    query, fields = params.query(deps.settings(request).max_limit)
     page = deps.store(request).search(query)
-    return _feature_collection(
-        request, page, "/search", _get_next(request, "/search", page.next_token)
-    )
+    next_link = _next_get(request, "/search", page.next_token) if page.next_token else None
+    return feature_collection(request, page, fields, next_link)
 
 
 @router.post("/search", summary="Item search with a JSON body")
 def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
-    query: SearchQuery = search_query(
-        collections=body.collections,
-        ids=body.ids,
-        bbox=body.bbox,
-        datetime_=body.datetime,
-        limit=body.limit,
-        token=body.token,
-        max_limit=deps.settings(request).max_limit,
-    )
+    query: SearchQuery
+    query, fields = body.query(deps.settings(request).max_limit)
     page = deps.store(request).search(query)
     next_link = None
     if page.next_token:
-        next_body = body.model_dump(exclude_none=True) | {"token": page.next_token}
+        next_body = body.model_dump(exclude_none=True, by_alias=True) | {"token": page.next_token}
         next_link = deps.link(
             request, "next", "/search", GEOJSON, method="POST", body=next_body, merge=False
         )
-    return _feature_collection(request, page, "/search", next_link)
+    return feature_collection(request, page, fields, next_link)

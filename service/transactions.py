@@ -1,35 +1,53 @@
-"""Publishing a version over HTTP, for curators holding the admin token.
+"""Writes: drafts, atomic publishing and the version lifecycle, behind scoped bearer tokens.
 
-The version's files must already be in asset storage; the service checks each one against the
-checksum and size its item declares, then commits every record in one transaction.
+A version is built as a draft (a Collection and its Items, invisible to readers), then published in
+one step: the service checks every file against the checksum and size its item declares, and
+commits the version in one transaction. Published versions are never modified (409); only their
+status changes, through ``PATCH .../versions/{version}``. The STAC transaction paths
+(``POST /collections``, ``PUT /collections/{id}``, ``POST /collections/{id}/items``...) act on the
+draft named by the record's ``version``.
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Any
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from astrobench.catalog.auth import Principal, authenticate
 from astrobench.catalog.errors import (
     DatasetNotFound,
-    Forbidden,
     InvalidParameter,
-    Unauthorized,
+    ItemNotFound,
     VersionExists,
     VersionNotFound,
 )
-from astrobench.catalog.records import AssetRecord, collection_path
+from astrobench.catalog.records import AssetRecord, asset_href, collection_path
 from astrobench.catalog.release import SHA256_MULTIHASH_PREFIX
-from astrobench.catalog.versions import Version
+from astrobench.catalog.store import Store
+from astrobench.catalog.validate import check
+from astrobench.catalog.versions import Status, Version
 from astrobench.service import deps
+from astrobench.service.errors import WRITE_ERRORS
 
-router = APIRouter()
+router = APIRouter(responses=WRITE_ERRORS, tags=["transactions"])
+
+_DATASET_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+JsonObject = Annotated[dict[str, Any], Body()]
+
+
+def principal(request: Request) -> Principal:
+    return authenticate(deps.store(request), request.headers.get("authorization"))
+
+
+Writer = Annotated[Principal, Depends(principal)]
 
 
 class PublishBody(BaseModel):
-    """A version to publish: its Collection and its Items."""
+    """A version to publish in one request: its Collection and its Items."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,65 +55,311 @@ class PublishBody(BaseModel):
     items: list[dict[str, Any]]
 
 
-def require_admin(request: Request) -> None:
-    expected = deps.settings(request).admin_token
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise Unauthorized("publishing needs 'Authorization: Bearer <token>'")
-    if expected is None:
-        raise Forbidden("this server accepts no writes: no admin token is configured")
-    if not hmac.compare_digest(header[7:].strip(), expected.get_secret_value()):
-        raise Forbidden("the token is not allowed to publish")
+class StatusBody(BaseModel):
+    """A lifecycle change: the only change a published version accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["published", "deprecated", "yanked"]
+    reason: str
+    successor: str | None = None
 
 
-def _asset(item: dict[str, Any], dataset: str, version: str) -> AssetRecord:
-    try:
-        data = item["assets"]["data"]
-        href, checksum, size = data["href"], data["file:checksum"], int(data["file:size"])
-    except (KeyError, TypeError, ValueError):
+# -- validation ----------------------------------------------------------------------------------
+
+
+def _collection(body: dict[str, Any], dataset: str | None = None) -> tuple[str, str]:
+    """Check a Collection a curator sent; return its dataset id and version."""
+    found = str(body.get("id", ""))
+    if dataset is not None and found != dataset:
+        raise InvalidParameter(f"collection id {found!r} must be {dataset!r}, as in the URL")
+    if not _DATASET_ID.match(found) or len(found) > 100:
         raise InvalidParameter(
-            f"item {item.get('id')!r} needs a 'data' asset with href, file:checksum and file:size"
-        ) from None
-    path = href.split("/assets/", 1)[-1]
+            f"dataset id {found!r} is not valid; use kebab-case, e.g. 'sn-spectra'"
+        )
+    if "version" not in body:
+        raise InvalidParameter("the collection needs a 'version' (MAJOR.MINOR.PATCH)")
+    version = str(body["version"])
+    Version.parse(version)
+    check(body)
+    return found, version
+
+
+def _item(body: dict[str, Any], dataset: str, version: str | None = None) -> dict[str, Any]:
+    """Check an Item a curator sent; return it with its collection and asset hrefs normalised."""
+    props = body.get("properties")
+    if not isinstance(props, dict) or "version" not in props:
+        raise InvalidParameter("an item needs properties.version naming the draft it belongs to")
+    if version is not None and props["version"] != version:
+        raise InvalidParameter(f"item properties.version must be {version!r}, as in the URL")
+    if body.get("collection", dataset) != dataset:
+        raise InvalidParameter(f"item collection {body.get('collection')!r} must be {dataset!r}")
+    item = dict(body, collection=dataset, links=[])
+    item["assets"] = {
+        key: _relative(asset, dataset, props["version"])
+        for key, asset in (body.get("assets") or {}).items()
+    }
+    check(item)
+    return item
+
+
+def _relative(asset: Any, dataset: str, version: str) -> Any:
+    """Asset hrefs into this catalogue's storage are kept root-relative, as published ones are."""
+    href = asset.get("href", "") if isinstance(asset, dict) else ""
+    if "/assets/" not in href:
+        return asset
+    path = href.split("/assets/", 1)[1]
     if not path.startswith(f"{dataset}/{version}/"):
         raise InvalidParameter(f"asset {href!r} must live under /assets/{dataset}/{version}/")
-    if not checksum.startswith(SHA256_MULTIHASH_PREFIX):
-        raise InvalidParameter(f"file:checksum of {href!r} must be a sha2-256 multihash (1220...)")
-    return AssetRecord(
-        path,
-        checksum[len(SHA256_MULTIHASH_PREFIX) :],
-        size,
-        data.get("type", "application/octet-stream"),
-    )
+    return dict(asset, href=asset_href(path))
+
+
+def _assets(items: list[dict[str, Any]]) -> list[AssetRecord]:
+    """The stored files a version's items point at, with their declared checksums and sizes."""
+    found = []
+    for item in items:
+        for key, asset in item.get("assets", {}).items():
+            href = asset.get("href", "")
+            if not href.startswith("/assets/"):
+                continue
+            checksum, size = asset.get("file:checksum", ""), asset.get("file:size")
+            if not checksum.startswith(SHA256_MULTIHASH_PREFIX) or not isinstance(size, int):
+                raise InvalidParameter(
+                    f"asset {key!r} of item {item.get('id')!r} needs file:checksum (a sha2-256 "
+                    "multihash, 1220...) and an integer file:size"
+                )
+            found.append(
+                AssetRecord(
+                    href.removeprefix("/assets/"),
+                    checksum[len(SHA256_MULTIHASH_PREFIX) :],
+                    size,
+                    asset.get("type", "application/octet-stream"),
+                )
+            )
+    return found
+
+
+def _verify_files(request: Request, assets: list[AssetRecord]) -> None:
+    storage = deps.storage(request)
+    for asset in assets:
+        if not storage.exists(asset.path) or storage.sha256(asset.path) != asset.sha256:
+            raise InvalidParameter(
+                f"storage has no file matching {asset.path!r} (sha256 {asset.sha256}); "
+                "upload the files before publishing, then retry"
+            )
+
+
+def _published(store: Store, dataset: str, version: str) -> dict[str, Any] | None:
+    try:
+        return store.collection(dataset, version)
+    except (DatasetNotFound, VersionNotFound):
+        return None
+
+
+def _created(request: Request, path: str, created: bool) -> Response:
+    location = {"Location": deps.base_url(request) + path}
+    return Response(status_code=201 if created else 200, headers=location)
+
+
+def _draft_path(dataset: str, version: str) -> str:
+    return f"{collection_path(dataset)}/drafts/{version}"
+
+
+# -- one-shot publish ----------------------------------------------------------------------------
 
 
 @router.post(
     "/collections/{dataset}/versions",
     status_code=201,
-    summary="Publish a new version (admin token); a published version is never changed",
+    summary="Publish a version in one request; a retry of the same version answers 200",
 )
-def publish(request: Request, dataset: str, body: PublishBody) -> Response:
-    require_admin(request)
-    collection = body.collection
-    version = str(collection.get("version", ""))
-    Version.parse(version)
-    if collection.get("id") != dataset:
-        raise InvalidParameter(f"collection id {collection.get('id')!r} must be {dataset!r}")
-    store, storage = deps.store(request), deps.storage(request)
+def publish(request: Request, dataset: str, body: PublishBody, writer: Writer) -> Response:
+    writer.require_write(dataset)
+    _, version = _collection(body.collection, dataset)
+    items = [_item(item, dataset, version) for item in body.items]
+    store = deps.store(request)
+    existing = _published(store, dataset, version)
+    location = collection_path(dataset, version)
+    if existing is not None:
+        if existing == body.collection:
+            return _created(request, location, created=False)
+        raise VersionExists(f"{dataset} {version} is published and can never change")
+    assets = _assets(items)
+    _verify_files(request, assets)
+    store.publish(body.collection, items, assets)
+    return _created(request, location, created=True)
+
+
+# -- drafts --------------------------------------------------------------------------------------
+
+
+@router.post("/collections", status_code=201, summary="Create a draft version from a Collection")
+def create_collection(request: Request, body: JsonObject, writer: Writer) -> Response:
+    dataset, version = _collection(body)
+    writer.require_write(dataset)
+    store = deps.store(request)
+    if version in store.drafts(dataset):
+        raise VersionExists(f"draft {dataset} {version} exists; replace it with PUT")
+    store.put_draft(body)
+    return _created(request, _draft_path(dataset, version), created=True)
+
+
+@router.put("/collections/{dataset}", summary="Create or replace the draft named by 'version'")
+def update_collection(request: Request, dataset: str, body: JsonObject, writer: Writer) -> Response:
+    writer.require_write(dataset)
+    _, version = _collection(body, dataset)
+    created = deps.store(request).put_draft(body)
+    return _created(request, _draft_path(dataset, version), created)
+
+
+@router.put(
+    "/collections/{dataset}/drafts/{version}", summary="Create or replace a draft's Collection"
+)
+def put_draft(
+    request: Request, dataset: str, version: str, body: JsonObject, writer: Writer
+) -> Response:
+    writer.require_write(dataset)
+    if str(body.get("version")) != version:
+        raise InvalidParameter(f"collection version must be {version!r}, as in the URL")
+    _collection(body, dataset)
+    created = deps.store(request).put_draft(body)
+    return _created(request, _draft_path(dataset, version), created)
+
+
+@router.get("/collections/{dataset}/drafts", summary="The open drafts of a dataset")
+def list_drafts(request: Request, dataset: str, writer: Writer) -> dict[str, Any]:
+    writer.require_write(dataset)
+    return {"dataset": dataset, "drafts": deps.store(request).drafts(dataset)}
+
+
+@router.get(
+    "/collections/{dataset}/drafts/{version}", summary="A draft: its Collection and its Items"
+)
+def get_draft(request: Request, dataset: str, version: str, writer: Writer) -> dict[str, Any]:
+    writer.require_write(dataset)
+    collection, items = deps.store(request).draft(dataset, version)
+    return {"collection": collection, "items": items}
+
+
+@router.delete(
+    "/collections/{dataset}/drafts/{version}", status_code=204, summary="Discard a draft"
+)
+def delete_draft(request: Request, dataset: str, version: str, writer: Writer) -> Response:
+    writer.require_write(dataset)
+    deps.store(request).delete_draft(dataset, version)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/collections/{dataset}",
+    status_code=204,
+    summary="Discard every draft of a dataset that has no published version",
+)
+def delete_collection(request: Request, dataset: str, writer: Writer) -> Response:
+    writer.require_write(dataset)
+    store = deps.store(request)
+    if _has_history(store, dataset):
+        raise VersionExists(
+            f"{dataset} has published versions, which are never deleted; "
+            "deprecate or yank them with PATCH /collections/{dataset}/versions/{version}"
+        )
+    drafts = store.drafts(dataset)
+    if not drafts:
+        raise DatasetNotFound(dataset, store.dataset_ids())
+    for version in drafts:
+        store.delete_draft(dataset, version)
+    return Response(status_code=204)
+
+
+def _has_history(store: Store, dataset: str) -> bool:
     try:
-        store.collection(dataset, version)
-    except (DatasetNotFound, VersionNotFound):
-        pass  # a new version: go on
-    else:
-        raise VersionExists(f"{dataset} {version} is already published and cannot be changed")
-    assets = [_asset(item, dataset, version) for item in body.items]
-    for asset in assets:
-        if not storage.exists(asset.path) or storage.sha256(asset.path) != asset.sha256:
-            raise InvalidParameter(
-                f"storage has no file matching {asset.path!r} (sha256 {asset.sha256}); "
-                "upload the files before publishing"
-            )
-    items = [dict(item, collection=dataset) for item in body.items]
-    store.publish(collection, items, assets)
-    location = deps.base_url(request) + collection_path(dataset, version)
-    return Response(status_code=201, headers={"Location": location})
+        return bool(store.history(dataset))
+    except DatasetNotFound:
+        return False
+
+
+@router.post(
+    "/collections/{dataset}/items",
+    status_code=201,
+    summary="Add an Item to the draft named by its properties.version",
+)
+def create_item(request: Request, dataset: str, body: JsonObject, writer: Writer) -> Response:
+    writer.require_write(dataset)
+    item = _item(body, dataset)
+    version = item["properties"]["version"]
+    created = deps.store(request).put_draft_item(dataset, version, item)
+    path = f"{_draft_path(dataset, version)}/items/{item['id']}"
+    return _created(request, path, created)
+
+
+@router.put(
+    "/collections/{dataset}/items/{item_id}",
+    summary="Create or replace an Item of the draft named by its properties.version",
+)
+def update_item(
+    request: Request, dataset: str, item_id: str, body: JsonObject, writer: Writer
+) -> Response:
+    writer.require_write(dataset)
+    if body.get("id") != item_id:
+        raise InvalidParameter(f"item id {body.get('id')!r} must be {item_id!r}, as in the URL")
+    return create_item(request, dataset, body, writer)
+
+
+@router.delete(
+    "/collections/{dataset}/items/{item_id}",
+    status_code=204,
+    summary="Delete an Item from the draft holding it",
+)
+def delete_item(request: Request, dataset: str, item_id: str, writer: Writer) -> Response:
+    writer.require_write(dataset)
+    store = deps.store(request)
+    for version in store.drafts(dataset):
+        try:
+            store.delete_draft_item(dataset, version, item_id)
+            return Response(status_code=204)
+        except ItemNotFound:
+            continue
+    store.item(dataset, item_id)  # 404 if it is nowhere
+    raise VersionExists(f"item {item_id!r} is published and can never change")
+
+
+@router.post(
+    "/collections/{dataset}/drafts/{version}/publish",
+    status_code=201,
+    summary="Publish a draft atomically, after checking every file against its checksum",
+)
+def publish_draft(request: Request, dataset: str, version: str, writer: Writer) -> Response:
+    writer.require_write(dataset)
+    store = deps.store(request)
+    location = collection_path(dataset, version)
+    if version not in store.drafts(dataset) and _published(store, dataset, version) is not None:
+        return _created(request, location, created=False)  # a retry after success
+    checked = datetime.now(timezone.utc)
+    _, items = store.draft(dataset, version)
+    if not items:
+        raise InvalidParameter(f"draft {dataset} {version} has no items; add its splits first")
+    assets = _assets(items)
+    _verify_files(request, assets)
+    store.publish_draft(dataset, version, assets, checked_at=checked)
+    return _created(request, location, created=True)
+
+
+# -- lifecycle -----------------------------------------------------------------------------------
+
+
+@router.patch(
+    "/collections/{dataset}/versions/{version}",
+    summary="Deprecate, yank or restore a published version, with a reason",
+)
+def set_status(
+    request: Request, dataset: str, version: str, body: StatusBody, writer: Writer
+) -> dict[str, Any]:
+    writer.require_write(dataset)
+    store = deps.store(request)
+    exact = store.resolve(dataset, version)
+    if exact != version:
+        raise InvalidParameter(f"name the exact version ({exact!r}), not {version!r}")
+    if body.successor is not None:
+        store.collection(dataset, body.successor)
+    store.set_status(dataset, version, Status(body.status), body.reason, body.successor)
+    return deps.collection_json(request, dataset, version)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from astrobench.catalog.errors import ItemNotFound
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps
-from astrobench.service.stac import version_items
+from astrobench.service.errors import READ_ERRORS
+from astrobench.service.stac import Params, version_items
 
-router = APIRouter()
+router = APIRouter(responses=READ_ERRORS)
 
 
 @router.get("/collections/{dataset}/versions", summary="Every version of a dataset, oldest first")
@@ -57,14 +58,8 @@ def version(request: Request, dataset: str, version: str) -> dict[str, Any]:
 
 
 @router.get("/collections/{dataset}/versions/{version}/items", summary="Items of one version")
-def items(
-    request: Request,
-    dataset: str,
-    version: str,
-    limit: str | None = None,
-    token: str | None = None,
-) -> dict[str, Any]:
-    return version_items(request, dataset, version, limit, token)
+def items(request: Request, dataset: str, version: str, params: Params) -> dict[str, Any]:
+    return version_items(request, dataset, version, params)
 
 
 @router.get("/collections/{dataset}/versions/{version}/items/{item_id}", summary="One item")

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -141,6 +142,19 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> Cat
 def server(catalogue: CatalogSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``astrobench serve`` as a real process on a free port, serving the ingested catalogue."""
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {"ASTROBENCH_DATA_DIR": str(catalogue.data_dir), "ASTROBENCH_ADMIN_TOKEN": "test-admin"}
+    env = {"ASTROBENCH_DATA_DIR": str(catalogue.data_dir)}
     with running_server(env, log) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def admin_token(catalogue: CatalogSettings) -> str:
+    """An admin token for the ingested catalogue, issued the way an operator does: by the CLI."""
+    result = subprocess.run(
+        [sys.executable, "-m", "astrobench.cli", "token", "create", "tests-admin", "--admin"],
+        env={**os.environ, "ASTROBENCH_DATA_DIR": str(catalogue.data_dir)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()

@@ -71,7 +71,7 @@ def test_errors_carry_what_exists(server: str) -> None:
         client.collection("sn-spectra", "1.x")
 
 
-def test_bad_requests_change_nothing(server: str) -> None:
+def test_bad_requests_change_nothing(server: str, admin_token: str) -> None:
     def state() -> list:  # type: ignore[type-arg]
         items = httpx.get(
             server + "/search",
@@ -98,7 +98,11 @@ def test_bad_requests_change_nothing(server: str) -> None:
         "/assets/../../etc/passwd",
     ]:
         assert 400 <= httpx.get(server + path).status_code < 500
-    assert httpx.post(server + "/collections/sn-spectra/versions", json={}).status_code == 400
+    publish = server + "/collections/sn-spectra/versions"
+    assert httpx.post(publish, json={}).status_code == 401
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    assert httpx.post(publish, json={}, headers=admin).status_code == 400
+    assert httpx.post(publish, content=b"x", headers=admin).status_code == 415
     assert state() == before
 
 

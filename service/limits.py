@@ -1,0 +1,88 @@
+"""Request-body limits for every write: JSON only (415) and at most ``max_body_bytes`` (413).
+
+Checked before the body is parsed, as plain ASGI middleware, so an oversized upload is refused
+without being read into memory.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_WRITES = {"POST", "PUT", "PATCH"}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+class BodyLimits:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WRITES:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        content_type = headers.get("content-type", "")
+        has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+        if has_body and not _is_json(content_type):
+            await _error(
+                send,
+                415,
+                "UnsupportedMediaType",
+                f"request bodies must be JSON (Content-Type: application/json), not {content_type or 'missing'!r}",
+            )
+            return
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _error(send, 413, "PayloadTooLarge", self._too_large(int(declared)))
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body_bytes:
+                raise _TooLarge
+            return message
+
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if not started:
+                await _error(send, 413, "PayloadTooLarge", self._too_large(seen))
+
+    def _too_large(self, size: int) -> str:
+        return (
+            f"request body of {size} bytes or more exceeds the limit of {self.max_body_bytes} bytes"
+        )
+
+
+async def _error(send: Send, status: int, code: str, description: str) -> None:
+    body = json.dumps({"code": code, "description": description}).encode()
+    headers: list[Any] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
