@@ -8,7 +8,7 @@ import xarray as xr
 
 from astrobench.catalog.records import release_records
 from astrobench.catalog.settings import CatalogSettings
-from astrobench.catalog.store import Store
+from astrobench.catalog.store import SearchQuery, Store
 from astrobench.ingest.recipe import get_recipe
 from astrobench.ingest.recipes.sn_spectra import GRID, HIGHZ_CUT, consensus_claim, first_claim
 from astrobench.ingest.sources import PackageSource, SourceError
@@ -86,7 +86,7 @@ def test_published_records_validate(catalogue: CatalogSettings, validator) -> No
             validate(
                 render(with_version_links(collection, history, "1.2.0"), "http://h"), validator
             )
-            for item in store.items("sn-spectra", summary.version, limit=100).items:
+            for item in store.items("sn-spectra", summary.version, SearchQuery(limit=100)).items:
                 validate(render(with_item_links(item), "http://h"), validator)
     finally:
         store.close()
