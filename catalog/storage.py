@@ -23,6 +23,15 @@ class AssetStorage:
         if getattr(self.fs, "protocol", None) in ("file", ("file", "local")):
             self.fs.makedirs(self.root, exist_ok=True)
 
+    def ping(self) -> None:
+        """Raise ``StorageUnavailable`` unless the asset root can be reached."""
+        try:
+            found = self.fs.exists(self.root)
+        except OSError as error:
+            raise StorageUnavailable(f"asset storage {self.url} is unreachable: {error}") from error
+        if not found:
+            raise StorageUnavailable(f"asset storage {self.url} has no root folder or bucket")
+
     def _path(self, key: str) -> str:
         if key.startswith("/") or ".." in key.split("/"):
             raise ValueError(f"asset key {key!r} must be a relative path without '..'")

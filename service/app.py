@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
-from astrobench.service import assets, errors, stac, transactions, versions
+from astrobench.service import assets, errors, health, stac, transactions, versions
 from astrobench.service.limits import BodyLimits
 from astrobench.service.settings import Settings
 
@@ -51,6 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )
     errors.install(app)
-    for module in (stac, versions, transactions, assets):
+    for module in (stac, versions, transactions, assets, health):
         app.include_router(module.router)
     return app

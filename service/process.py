@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,8 +21,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: Mapping[str, str], log: Path, timeout: float = 20.0) -> Iterator[str]:
-    """Start the service with extra environment ``env``, wait until it answers, yield its URL."""
+def running_server(
+    env: Mapping[str, str], log: Path, extra_args: Sequence[str] = (), timeout: float = 30.0
+) -> Iterator[str]:
+    """Start ``astrobench serve *extra_args`` with extra environment ``env``, wait until it
+    reports healthy, yield its URL."""
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -35,6 +38,7 @@ def running_server(env: Mapping[str, str], log: Path, timeout: float = 20.0) -> 
                 str(port),
                 "--log-level",
                 "warning",
+                *extra_args,
             ],
             env={**os.environ, **env},
             stdout=out,
@@ -45,7 +49,7 @@ def running_server(env: Mapping[str, str], log: Path, timeout: float = 20.0) -> 
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if httpx.get(url + "/conformance", timeout=1).status_code == 200:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

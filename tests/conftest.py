@@ -81,14 +81,20 @@ def postgres_admin() -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each dialect; PostgreSQL ones are created and dropped per test."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each dialect."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'catalog.sqlite'}"
-        return
+        return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: str) -> Iterator[str]:
+    """An empty PostgreSQL database, created for one test and dropped after it."""
     import psycopg
 
-    admin = request.getfixturevalue("postgres_admin")
+    admin = postgres_admin
     name = f"astrobench_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
