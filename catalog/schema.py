@@ -95,6 +95,7 @@ class ItemRow(SkyColumns, Base):
         Index("ix_items_version", "dataset_id", "version"),
         Index("ix_items_start_end", "start", "end"),
         Index("ix_items_dec", "dec_min", "dec_max"),
+        Index("ix_items_id", "id"),
     )
     dataset_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     id: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -123,6 +123,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("dataset_id", "id"),
     )
     op.create_index("ix_items_dec", "items", ["dec_min", "dec_max"])
+    op.create_index("ix_items_id", "items", ["id"])
     op.create_index("ix_items_role", "items", ["role"])
     op.create_index("ix_items_split", "items", ["split"])
     op.create_index("ix_items_start_end", "items", ["start", "end"])
@@ -135,6 +136,7 @@ def downgrade() -> None:
     op.drop_index("ix_items_split", table_name="items")
     op.drop_index("ix_items_role", table_name="items")
     op.drop_index("ix_items_dec", table_name="items")
+    op.drop_index("ix_items_id", table_name="items")
     op.drop_table("items")
     op.drop_index("ix_assets_version", table_name="assets")
     op.drop_table("assets")
