@@ -12,8 +12,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
+
+
+class UnmanagedSchema(RuntimeError):
+    """The database has catalogue tables that no migration created."""
+
 
 _LOCK_KEY = 0x61737472  # "astr": one advisory lock id for every astrobench schema upgrade
 
@@ -43,6 +48,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``; a no-op when it is there already."""
     with engine.begin() as connection:
         _lock(connection)
+        tables = set(inspect(connection).get_table_names())
+        if "versions" in tables and "alembic_version" not in tables:
+            raise UnmanagedSchema(
+                f"{engine.url.render_as_string(hide_password=True)} holds a catalogue made before "
+                "schema migrations existed; re-create it with 'astrobench ingest --all' on an "
+                "empty database"
+            )
         cfg = config()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect
 
 from astrobench.catalog import migrate
 from astrobench.catalog.schema import Base
@@ -27,3 +30,10 @@ def test_downgrade_and_upgrade_again(store: Store) -> None:
     assert {"datasets", "versions", "items", "assets", "tokens"} <= set(
         inspect(store.engine).get_table_names()
     )
+
+
+def test_a_schema_made_without_migrations_is_refused(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    Base.metadata.create_all(engine)
+    with pytest.raises(migrate.UnmanagedSchema, match="before schema migrations"):
+        migrate.upgrade(engine)
