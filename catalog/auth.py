@@ -12,12 +12,13 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 
 from sqlalchemy import select
 
 from astrobench.catalog.errors import Forbidden, InvalidParameter, Unauthorized
+from astrobench.catalog.rows import utc_now
 from astrobench.catalog.schema import TokenRow
 from astrobench.catalog.store import Store
 
@@ -85,7 +86,7 @@ def issue(store: Store, name: str, role: Role, datasets: Sequence[str] = ()) -> 
                 digest=digest(secret),
                 role=role.value,
                 datasets=sorted(set(datasets)),
-                created=datetime.now(timezone.utc).replace(tzinfo=None),
+                created=utc_now(),
             )
         )
     return secret
@@ -116,4 +117,4 @@ def revoke(store: Store, name: str) -> None:
         row = session.get(TokenRow, name)
         if row is None:
             raise InvalidParameter(f"no token named {name!r}")
-        row.revoked = datetime.now(timezone.utc).replace(tzinfo=None)
+        row.revoked = utc_now()

@@ -9,6 +9,7 @@ timestamps, array operators, and two functions: ``sky_cone(ra, dec, radius)`` an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -79,8 +80,6 @@ def parse(value: str | dict[str, Any] | bool, lang: str | None = None) -> Any:
     try:
         source: str | dict[str, Any] = value
         if isinstance(value, str) and lang == JSON:
-            import json
-
             source = json.loads(value)
         expr = cql2.Expr(source)
         expr.validate()

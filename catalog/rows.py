@@ -17,6 +17,11 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def utc_now() -> datetime:
+    """The current time as naive UTC, as the timestamp columns hold it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
 def parse_time(value: str | None) -> datetime | None:
     return naive_utc(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else None
 

@@ -63,8 +63,6 @@ class Plan:
     queryables: Mapping[str, Queryable]
     unique: Sequence[Any]
     """Columns that identify a row, the last sort keys."""
-    record: Any
-    """The column holding the JSON record."""
     dialect: str
     conditions: list[Any] = field(default_factory=list)
 

@@ -30,7 +30,7 @@ from astrobench.catalog.errors import (
 )
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES
 from astrobench.catalog.records import AssetRecord, VersionSummary
-from astrobench.catalog.rows import item_row, naive_utc, version_columns
+from astrobench.catalog.rows import item_row, naive_utc, utc_now, version_columns
 from astrobench.catalog.schema import AssetRow, DatasetRow, ItemRow, VersionRow
 from astrobench.catalog.search import Page, Plan, SearchQuery
 from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
@@ -139,7 +139,7 @@ class Store:
                 self._new_version(session, collection, Status.DRAFT)
                 return True
             row.collection = collection
-            row.updated = _now()
+            row.updated = utc_now()
             for key, value in version_columns(collection).items():
                 setattr(row, key, value)
             return False
@@ -179,7 +179,7 @@ class Store:
                 session.delete(existing)
                 session.flush()
             session.add(item_row(item, version, row.collection))
-            row.updated = _now()
+            row.updated = utc_now()
             return existing is None
 
     def delete_draft_item(self, dataset: str, version: str, item_id: str) -> None:
@@ -189,7 +189,7 @@ class Store:
             if found is None or found.version != version:
                 raise ItemNotFound(f"draft {dataset} {version} has no item {item_id!r}")
             session.delete(found)
-            row.updated = _now()
+            row.updated = utc_now()
 
     def delete_draft(self, dataset: str, version: str) -> None:
         """Discard a draft and its items (published versions are never deleted)."""
@@ -231,7 +231,7 @@ class Store:
         with self.transaction() as session:
             row = self._version_row(session, dataset, version)
             row.status, row.reason, row.successor = status.value, reason, successor
-            row.updated = _now()
+            row.updated = utc_now()
             session.flush()
             self._refresh_latest(session, dataset)
 
@@ -270,9 +270,13 @@ class Store:
                 for r in rows
             ]
 
-    def resolve(self, dataset: str, request: str | None) -> str:
-        """The exact version a request means (see ``versions.resolve``)."""
-        infos = [VersionInfo(Version.parse(h.version), h.status) for h in self.history(dataset)]
+    def resolve(
+        self, dataset: str, request: str | None, history: Sequence[VersionSummary] | None = None
+    ) -> str:
+        """The exact version a request means (see ``versions.resolve``); pass the dataset's
+        ``history`` when it is already at hand."""
+        found = self.history(dataset) if history is None else history
+        infos = [VersionInfo(Version.parse(h.version), h.status) for h in found]
         return str(resolve(dataset, request, infos).version)
 
     def latest_versions(self) -> dict[str, str]:
@@ -338,7 +342,6 @@ class Store:
             VersionRow,
             COLLECTION_QUERYABLES,
             [VersionRow.dataset_id],
-            VersionRow.collection,
             self.dialect,
             [VersionRow.is_latest],
         )
@@ -371,7 +374,6 @@ class Store:
             ItemRow,
             ITEM_QUERYABLES,
             [ItemRow.dataset_id, ItemRow.id],
-            ItemRow.content,
             self.dialect,
         )
         plan.add_common(query)
@@ -391,7 +393,7 @@ class Store:
         dataset, version = collection["id"], collection["version"]
         parsed = Version.parse(version)
         if session.get(DatasetRow, dataset) is None:
-            session.add(DatasetRow(id=dataset, created=naive_utc(_now())))
+            session.add(DatasetRow(id=dataset, created=utc_now()))
             session.flush()
         row = VersionRow(
             dataset_id=dataset,
@@ -401,7 +403,7 @@ class Store:
             patch=parsed.patch,
             status=status.value,
             is_latest=False,
-            updated=_now(),
+            updated=utc_now(),
             collection=collection,
             **version_columns(collection),
         )
@@ -416,8 +418,8 @@ class Store:
         assets: Sequence[AssetRecord],
         published: datetime | None,
     ) -> None:
-        row.published = naive_utc(published or _now())
-        row.updated = _now()
+        row.published = naive_utc(published or utc_now())
+        row.updated = utc_now()
         session.add_all(
             AssetRow(
                 path=a.path,
@@ -464,10 +466,6 @@ def _exists(dataset: str, version: str) -> VersionExists:
     return VersionExists(
         f"{dataset} {version} is published and can never change; publish a new version instead"
     )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

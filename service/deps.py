@@ -38,13 +38,17 @@ def link(
     return {"rel": rel, "href": base_url(request) + path, "type": media_type, **extra}
 
 
-def collection_json(request: Request, dataset: str, version: str) -> dict[str, Any]:
-    """A version's Collection with its version links, rendered for this request's host."""
+def collection_json(
+    request: Request, dataset: str, version: str, stored: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A version's Collection with its version links, rendered for this request's host
+    (``stored`` is its stored record, when a search already read it)."""
     catalogue = store(request)
+    history = catalogue.history(dataset)
     record = with_version_links(
-        catalogue.collection(dataset, version),
-        catalogue.history(dataset),
-        latest=catalogue.resolve(dataset, None),
+        stored if stored is not None else catalogue.collection(dataset, version),
+        history,
+        latest=catalogue.resolve(dataset, None, history),
     )
     return render(record, base_url(request))
 

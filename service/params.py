@@ -101,7 +101,7 @@ def parse_q(value: str | Sequence[str] | None) -> list[str]:
     return [term.strip('"') for term in parse_list(value) if term.strip('"')]
 
 
-def parse_sortby(value: str | Sequence[Any] | None) -> list[tuple[str, bool]]:
+def parse_sortby(value: str | Sequence[SortField] | None) -> list[tuple[str, bool]]:
     """``+a,-b`` (GET) or ``[{"field": "a", "direction": "asc"}]`` (POST) as (name, descending)."""
     if not value:
         return []

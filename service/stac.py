@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from astrobench.catalog import benchmark, cql2
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES, json_schema
 from astrobench.catalog.records import collection_path
-from astrobench.catalog.search import Page, SearchQuery
+from astrobench.catalog.search import Page
 from astrobench.service import deps
 from astrobench.service.errors import READ_ERRORS
 from astrobench.service.fields import COLLECTION_DEFAULT, ITEM_DEFAULT, Fields
@@ -113,7 +113,7 @@ def collections(request: Request, params: Params) -> dict[str, Any]:
     query, fields = params.query(deps.settings(request).max_limit)
     page = deps.store(request).search_collections(query)
     found = [
-        fields.apply(deps.collection_json(request, c["id"], c["version"]), COLLECTION_DEFAULT)
+        fields.apply(deps.collection_json(request, c["id"], c["version"], c), COLLECTION_DEFAULT)
         for c in page.items
     ]
     links = [
@@ -219,7 +219,6 @@ def search_get(request: Request, params: Params) -> dict[str, Any]:
 
 @router.post("/search", summary="Item search with a JSON body")
 def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
-    query: SearchQuery
     query, fields = body.query(deps.settings(request).max_limit)
     page = deps.store(request).search(query)
     next_link = None

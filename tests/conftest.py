@@ -94,14 +94,13 @@ def postgres_url(postgres_admin: str) -> Iterator[str]:
     """An empty PostgreSQL database, created for one test and dropped after it."""
     import psycopg
 
-    admin = postgres_admin
     name = f"astrobench_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with psycopg.connect(postgres_admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

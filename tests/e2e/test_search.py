@@ -77,6 +77,10 @@ def test_free_text_and_sky_search(stac: Client, server: str) -> None:
     assert stac.search(filter="sky_cone(180, 45, 10)", filter_lang="cql2-text").matched() == 0
     by_get = httpx.get(server + "/search", params={"cone": "10,0,1", "wavelength": "500,600"})
     assert by_get.json()["numberMatched"] == 4
+    far = httpx.get(server + "/search", params={"cone": "10,60,5"})
+    assert far.json()["numberMatched"] == 0
+    infrared = httpx.get(server + "/search", params={"wavelength": "1000,2000"})
+    assert infrared.json()["numberMatched"] == 0
     by_post = httpx.post(server + "/search", json={"cone": [10, 60, 5]})
     assert by_post.json()["numberMatched"] == 0
 
@@ -98,6 +102,14 @@ def test_collection_search(stac: Client, server: str) -> None:
     assert all("summaries" not in c and "providers" not in c for c in trimmed)
     by_sky = httpx.get(server + "/collections", params={"cone": "350,0,2", "wavelength": "300,400"})
     assert [c["id"] for c in by_sky.json()["collections"]] == ["sn-spectra"]
+    elsewhere = httpx.get(server + "/collections", params={"cone": "180,45,10"})
+    assert elsewhere.json()["collections"] == []
+    assert (
+        httpx.get(server + "/collections", params={"wavelength": "1000,2000"}).json()[
+            "numberMatched"
+        ]
+        == 0
+    )
 
 
 def test_queryables_and_functions(server: str) -> None:
