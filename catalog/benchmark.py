@@ -7,8 +7,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-VERSION = "v1.0.0"
-SCHEMA_URI = f"https://astrobench.github.io/stac-extensions/benchmark/{VERSION}/schema.json"
+VERSIONS = ("v1.0.0", "v1.1.0")
+"""Every published version of the schema; records keep the one they were made with."""
+VERSION = VERSIONS[-1]
+SCHEMA_BASE = "https://astrobench.github.io/stac-extensions/benchmark"
+SCHEMA_URI = f"{SCHEMA_BASE}/{VERSION}/schema.json"
+SCHEMA_URIS = {f"{SCHEMA_BASE}/{v}/schema.json": v for v in VERSIONS}
 SCHEMA_PATH = f"/stac-extensions/benchmark/{VERSION}/schema.json"
 """Where the service serves the schema, relative to its root."""
 PREFIX = "bench:"
@@ -24,6 +28,19 @@ WAVELENGTH_RANGE = PREFIX + "wavelength_range"
 SKY_FOOTPRINT = PREFIX + "sky_footprint"
 LIMITATIONS = PREFIX + "limitations"
 BASELINES = PREFIX + "baselines"
+CARD = PREFIX + "card"
+CARD_FIELDS = {
+    "domain_reference": "which domain reference the benchmark is compared with",
+    "split_rationale": "how the splits were made, and why",
+    "metric_rationale": "why these metrics",
+    "robustness_tests": "which robustness tests exist",
+    "out_of_scope": "where a model should not be used",
+    "lessons_learned": "lessons learned, or approaches that failed",
+    "data_location": "where the data are",
+    "code_location": "where the code is",
+}
+"""The questions a benchmark card answers, by structured field."""
+BASELINE_KINDS = ("domain-reference", "ml")
 
 SPLIT = PREFIX + "split"
 ROLE = PREFIX + "role"
@@ -34,12 +51,21 @@ ROLES = ("train", "validation", "test", "robustness")
 
 
 @cache
-def _schema_text() -> str:
-    ref = resources.files("astrobench.catalog") / "schemas" / "benchmark" / VERSION / "schema.json"
+def _schema_text(version: str) -> str:
+    ref = resources.files("astrobench.catalog") / "schemas" / "benchmark" / version / "schema.json"
     return ref.read_text(encoding="utf-8")
 
 
-def schema() -> dict[str, Any]:
-    """The extension's JSON schema (a fresh copy the caller may change)."""
-    loaded: dict[str, Any] = json.loads(_schema_text())
+def schema(version: str = VERSION) -> dict[str, Any]:
+    """The extension's JSON schema at ``version`` (a fresh copy the caller may change)."""
+    if version not in VERSIONS:
+        raise KeyError(
+            f"benchmark schema {version!r} does not exist; versions: {', '.join(VERSIONS)}"
+        )
+    loaded: dict[str, Any] = json.loads(_schema_text(version))
     return loaded
+
+
+def declared(record: dict[str, Any]) -> str | None:
+    """The benchmark schema URI a record declares, if any."""
+    return next((u for u in record.get("stac_extensions", []) if u in SCHEMA_URIS), None)

@@ -22,6 +22,16 @@ class InvalidParameter(CatalogError):
     code = "InvalidParameter"
 
 
+class InvalidPredictions(InvalidParameter):
+    """A predictions file does not fit the split it is scored on; ``problems`` lists why."""
+
+    code = "InvalidPredictions"
+
+    def __init__(self, split: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"predictions for split {split!r} are invalid: " + "; ".join(problems))
+
+
 class InvalidVersion(InvalidParameter):
     """A version string is not MAJOR.MINOR.PATCH (or a prefix of it where a request allows one)."""
 

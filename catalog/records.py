@@ -10,10 +10,11 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from astrobench.catalog import benchmark
-from astrobench.catalog.release import Release, SplitFile, multihash, sha256_file
+from astrobench.catalog.release import ExtraFile, Release, SplitFile, multihash, sha256_file
 from astrobench.catalog.versions import Status
 
 STAC_VERSION = "1.1.0"
@@ -47,12 +48,41 @@ class AssetRecord:
     media_type: str
 
 
-def collection_record(release: Release) -> dict[str, Any]:
-    """The version's Collection, without the links that depend on other versions."""
+def _asset(record: AssetRecord, extra: ExtraFile) -> dict[str, Any]:
+    asset: dict[str, Any] = {
+        "href": asset_href(record.path),
+        "title": extra.title,
+        "type": record.media_type,
+        "roles": list(extra.roles),
+        "file:checksum": multihash(record.sha256),
+        "file:size": record.size,
+    }
+    if extra.description:
+        asset["description"] = extra.description
+    return asset
+
+
+def collection_record(
+    release: Release, files: dict[str, AssetRecord] | None = None
+) -> dict[str, Any]:
+    """The version's Collection, without the links that depend on other versions.
+
+    ``files`` maps the storage key of each extra file to its record; the Collection carries the
+    ones that belong to no split.
+    """
+    files = files or {}
+    assets = {
+        extra.key: _asset(files[release.file_path(extra)], extra)
+        for extra in release.files
+        if extra.split is None and release.file_path(extra) in files
+    }
+    extensions = [benchmark.SCHEMA_URI, VERSION_EXT, SCIENTIFIC_EXT, PROCESSING_EXT]
+    if assets:
+        extensions.append(FILE_EXT)
     record: dict[str, Any] = {
         "type": "Collection",
         "stac_version": STAC_VERSION,
-        "stac_extensions": [benchmark.SCHEMA_URI, VERSION_EXT, SCIENTIFIC_EXT, PROCESSING_EXT],
+        "stac_extensions": extensions,
         "id": release.dataset,
         "title": release.title,
         "description": release.description,
@@ -71,18 +101,27 @@ def collection_record(release: Release) -> dict[str, Any]:
         "sci:publications": release.publications,
         "astrobench:release_notes": release.release_notes,
         **release.benchmark,
-        benchmark.SPLITS: [
-            {"name": s.name, "role": s.role, "description": s.description, "count": s.count}
-            for s in release.splits
-        ],
+        benchmark.SPLITS: [_split_entry(s) for s in release.splits],
         "summaries": {
             benchmark.ROLE: sorted({s.role for s in release.splits}),
             benchmark.SPLIT: [s.name for s in release.splits],
         },
         "links": [dict(link, rel="license") for link in release.license_links],
-        "assets": {},
+        "assets": assets,
     }
     return record
+
+
+def _split_entry(split: SplitFile) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": split.name,
+        "role": split.role,
+        "description": split.description,
+        "count": split.count,
+    }
+    if split.criteria:
+        entry["criteria"] = split.criteria
+    return entry
 
 
 def _providers(release: Release) -> list[dict[str, Any]]:
@@ -97,8 +136,14 @@ def _providers(release: Release) -> list[dict[str, Any]]:
     return providers
 
 
-def item_record(release: Release, split: SplitFile, asset: AssetRecord) -> dict[str, Any]:
-    """The Item of one split, with its data asset."""
+def item_record(
+    release: Release,
+    split: SplitFile,
+    asset: AssetRecord,
+    files: dict[str, AssetRecord] | None = None,
+) -> dict[str, Any]:
+    """The Item of one split, with its data asset and the extra files that belong to the split."""
+    files = files or {}
     extensions = [benchmark.SCHEMA_URI, FILE_EXT]
     properties: dict[str, Any] = {
         "datetime": None,
@@ -134,26 +179,42 @@ def item_record(release: Release, split: SplitFile, asset: AssetRecord) -> dict[
                 "roles": ["data"],
                 "file:checksum": multihash(asset.sha256),
                 "file:size": asset.size,
-            }
+            },
+            **{
+                extra.key: _asset(files[release.file_path(extra)], extra)
+                for extra in release.files
+                if extra.split == split.name and release.file_path(extra) in files
+            },
         },
     }
+
+
+def _record(key: str, path: Path, media_type: str) -> AssetRecord:
+    return AssetRecord(key, sha256_file(path), path.stat().st_size, media_type)
 
 
 def release_records(
     release: Release,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[AssetRecord]]:
     """Collection, items and asset records of a release, checksumming its files."""
-    items, assets = [], []
-    for split in release.splits:
-        asset = AssetRecord(
-            path=release.asset_path(split),
-            sha256=sha256_file(split.path),
-            size=split.path.stat().st_size,
-            media_type=split.media_type,
-        )
-        assets.append(asset)
-        items.append(item_record(release, split, asset))
-    return collection_record(release), items, assets
+    data = [_record(release.asset_path(s), s.path, s.media_type) for s in release.splits]
+    files = {
+        release.file_path(e): _record(release.file_path(e), e.path, e.media_type)
+        for e in release.files
+    }
+    items = [
+        item_record(release, split, asset, files)
+        for split, asset in zip(release.splits, data, strict=True)
+    ]
+    return collection_record(release, files), items, [*data, *files.values()]
+
+
+def local_files(release: Release) -> dict[str, Path]:
+    """Storage key -> local path of every file a release publishes."""
+    return {
+        **{release.asset_path(s): s.path for s in release.splits},
+        **{release.file_path(e): e.path for e in release.files},
+    }
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.versions import Version
 
 NETCDF = "application/netcdf"
+CSV = "text/csv"
+PNG = "image/png"
+MARKDOWN = "text/markdown"
 SHA256_MULTIHASH_PREFIX = "1220"
 """Multihash code 0x12 (sha2-256) and length 0x20 (32 bytes), hex-encoded."""
 
@@ -49,10 +52,27 @@ class SplitFile:
     dimensions: dict[str, dict[str, Any]] = field(default_factory=dict)
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     media_type: str = NETCDF
+    criteria: dict[str, Any] | None = None
+    """How predictions on this split are scored: primary metric, metrics, unseen classes."""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise InvalidParameter(f"split role {self.role!r} is not one of {', '.join(ROLES)}")
+
+
+@dataclass(frozen=True)
+class ExtraFile:
+    """A file published beside the splits: the card, a figure, a baseline's predictions."""
+
+    key: str
+    """Asset key in the record, unique within its Collection or Item."""
+    path: Path
+    media_type: str
+    title: str
+    roles: tuple[str, ...]
+    split: str | None = None
+    """The split whose Item carries the file; None for the Collection."""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,7 @@ class Release:
     license_links: list[dict[str, str]] = field(default_factory=list)
     software: dict[str, str] = field(default_factory=dict)
     lineage: str = ""
+    files: list[ExtraFile] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         Version.parse(self.version)
@@ -86,6 +107,19 @@ class Release:
     def asset_path(self, split: SplitFile) -> str:
         """Storage key of a split's file: versioned, so it never changes meaning."""
         return f"{self.dataset}/{self.version}/{self.dataset}-{self.version}-{split.name}.nc"
+
+    def file_path(self, extra: ExtraFile) -> str:
+        """Storage key of an extra file, beside the splits of its version."""
+        return f"{self.dataset}/{self.version}/{extra.path.name}"
+
+    def split(self, name: str) -> SplitFile:
+        for split in self.splits:
+            if split.name == name:
+                return split
+        raise InvalidParameter(
+            f"{self.dataset} {self.version} has no split {name!r}; splits: "
+            + ", ".join(s.name for s in self.splits)
+        )
 
     def item_id(self, split: SplitFile) -> str:
         return f"{self.dataset}-{self.version}-{split.name}"

@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import and_, case, func, or_
 
 from astrobench.catalog.errors import InvalidParameter
@@ -110,3 +112,17 @@ def band_columns(wavelength_range: list[float] | None) -> dict[str, float | None
     if not wavelength_range:
         return {"wl_min": None, "wl_max": None}
     return {"wl_min": float(wavelength_range[0]), "wl_max": float(wavelength_range[1])}
+
+
+def box_around(ra: NDArray[np.float64], dec: NDArray[np.float64]) -> dict[str, Any]:
+    """The ``bench:sky_footprint`` ICRS box around positions (degrees). The box wraps through
+    RA 0 (ra_min > ra_max) when that is narrower, as for Stripe 82."""
+    ra, dec = ra[np.isfinite(ra)], dec[np.isfinite(dec)]
+    shifted = np.where(ra > 180, ra - 360, ra)
+    return {
+        "frame": "icrs",
+        "ra_min": round(float(shifted.min()) % 360, 4),
+        "ra_max": round(float(shifted.max()) % 360, 4),
+        "dec_min": round(float(dec.min()), 4),
+        "dec_max": round(float(dec.max()), 4),
+    }

@@ -25,7 +25,8 @@ from astrobench.catalog.records import STAC_VERSION, with_item_links
 def stac_validator(local_schemas: Mapping[str, Path] | None = None) -> JsonSchemaSTACValidator:
     """A validator that knows the benchmark schema and any local copies of published schemas."""
     validator = JsonSchemaSTACValidator()
-    validator.schema_cache[benchmark.SCHEMA_URI] = benchmark.schema()
+    for uri, version in benchmark.SCHEMA_URIS.items():
+        validator.schema_cache[uri] = benchmark.schema(version)
     for uri, path in (local_schemas or {}).items():
         validator.schema_cache[uri] = json.loads(path.read_text(encoding="utf-8"))
     return validator
@@ -59,8 +60,8 @@ def check(record: dict[str, Any]) -> None:
     validator = _offline()
     try:
         validator.validate_core(record, object_type, record.get("stac_version", STAC_VERSION))
-        if benchmark.SCHEMA_URI in record.get("stac_extensions", []):
-            validator.validate_extension(record, object_type, STAC_VERSION, benchmark.SCHEMA_URI)
+        if uri := benchmark.declared(record):
+            validator.validate_extension(record, object_type, STAC_VERSION, uri)
     except STACValidationError as error:
         first = str(error).splitlines()
         detail = "; ".join(line for line in first[1:3] if line) or first[0]

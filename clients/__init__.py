@@ -14,6 +14,7 @@ from astrobench.errors import (
     AstrobenchError,
     ChecksumMismatch,
     DatasetNotFound,
+    InvalidPredictions,
     InvalidRequest,
     ServerError,
     SplitNotFound,
@@ -24,16 +25,19 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from astrobench.client import Client
+    from astrobench.evaluate import Predictions, Report
 
 __all__ = [
     "AstrobenchError",
     "ChecksumMismatch",
     "Client",
     "DatasetNotFound",
+    "InvalidPredictions",
     "InvalidRequest",
     "ServerError",
     "SplitNotFound",
     "VersionNotFound",
+    "evaluate",
     "open",
 ]
 
@@ -56,6 +60,21 @@ def open(
 
     with Client(url) as client:
         return client.open(name, version, split, cache=cache, cache_dir=cache_dir)
+
+
+def evaluate(
+    name: str,
+    predictions: Predictions | dict[str, Predictions],
+    version: str | None = None,
+    split: str | None = None,
+    *,
+    url: str | None = None,
+) -> Report:
+    """Score predictions with the official metrics (see ``Client.evaluate``)."""
+    from astrobench.client import Client
+
+    with Client(url) as client:
+        return client.evaluate(name, predictions, version, split)
 
 
 def __getattr__(name: str) -> Any:

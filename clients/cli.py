@@ -1,4 +1,5 @@
-"""The ``astrobench`` command line: serve, ingest, db, token, versions, search."""
+"""The ``astrobench`` command line: serve, ingest, db, token, versions, search, evaluate,
+baseline, lint."""
 
 from __future__ import annotations
 
@@ -173,6 +174,94 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from astrobench.client import Client
+    from astrobench.evaluate import predictions_in
+
+    source = Path(args.predictions)
+    with Client(args.url) as client:
+        if source.is_dir():
+            report = client.evaluate(args.name, predictions_in(source), args.version)
+        elif args.split:
+            report = client.evaluate(args.name, source, args.version, args.split)
+        else:
+            raise SystemExit(
+                "astrobench evaluate: give --split NAME for one file, or a folder of <split>.csv"
+            )
+    print(json.dumps(report.data, indent=2) if args.json else report)
+    return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from astrobench.client import Client
+
+    recipes = _server_module("astrobench.ingest.recipe")
+    benchmarking = _server_module("astrobench.ingest.benchmarking")
+    base = _server_module("astrobench.ingest.baselines.base")
+    baseline = base.lookup(recipes.get_recipe(args.name).baselines, args.baseline, args.name)
+    out = Path(args.out or f"{args.name}-{args.baseline}")
+    out.mkdir(parents=True, exist_ok=True)
+    with Client(args.url) as client:
+        collection = client.collection(args.name, args.version)
+        version = collection["version"]
+        splits = [s["name"] for s in collection["bench:splits"]]
+        print(f"{args.name} {version}: loading {len(splits)} splits", file=sys.stderr)
+        data = {s: client.open(args.name, version, s, cache=True).load() for s in splits}
+        print(f"running {args.baseline} (seed {baseline.seed})", file=sys.stderr)
+        result = benchmarking.run(baseline, collection, data)
+        for split, text in result.files.items():
+            (out / f"{split}.csv").write_text(text, encoding="utf-8")
+        report = client.evaluate(args.name, result.files, version)
+    print(report)
+    published = next(
+        (b for b in collection.get("bench:baselines", []) if b["name"] == args.baseline), None
+    )
+    if published is None:
+        print(f"{version} publishes no scores for {args.baseline}", file=sys.stderr)
+        return 0
+    differ = [
+        split
+        for split in splits
+        if not _same(published["scores"].get(split, {}), report.metrics(split))
+    ]
+    print(f"predictions written to {out}/<split>.csv", file=sys.stderr)
+    if differ:
+        print(f"scores differ from the published ones on: {', '.join(differ)}", file=sys.stderr)
+        return 1
+    print(f"scores match the published {args.baseline} scores on every split", file=sys.stderr)
+    return 0
+
+
+def _same(published: dict[str, float], reproduced: dict[str, float]) -> bool:
+    return published.keys() == reproduced.keys() and all(
+        abs(published[k] - reproduced[k]) <= 1e-9 for k in published
+    )
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from astrobench.catalog.lint import lint
+    from astrobench.client import Client
+
+    with Client(args.url) as client:
+        collection = client.collection(args.name, args.version)
+    findings = lint(collection)
+    title = f"{args.name} {collection['version']}"
+    for finding in findings:
+        print(f"{title}: {finding}")
+    if findings:
+        print(
+            f"{title}: {len(findings)} part(s) of the benchmark card or criteria missing",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{title}: complete (criteria, baselines, scores, figures and card)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="astrobench", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -236,6 +325,39 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--max-items", type=int, default=100)
     client_options(search)
     search.set_defaults(run=cmd_search)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score predictions with the official metrics of a dataset version"
+    )
+    evaluate.add_argument("name")
+    evaluate.add_argument(
+        "predictions", help="a predictions CSV (with --split), or a folder of <split>.csv files"
+    )
+    evaluate.add_argument("--version", help="version (default: latest)")
+    evaluate.add_argument("--split", help="the split a single CSV file answers")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    client_options(evaluate)
+    evaluate.set_defaults(run=cmd_evaluate)
+
+    baseline = commands.add_parser(
+        "baseline", help="rerun a published baseline and check its scores (needs [ingest])"
+    )
+    baseline.add_argument("name")
+    baseline.add_argument("baseline", help="e.g. snid-xcorr, random-forest")
+    baseline.add_argument("--version", help="version (default: latest)")
+    baseline.add_argument(
+        "--out", help="folder for <split>.csv predictions (default NAME-BASELINE)"
+    )
+    client_options(baseline)
+    baseline.set_defaults(run=cmd_baseline)
+
+    lint = commands.add_parser(
+        "lint", help="report what a version's benchmark card, criteria and baselines lack"
+    )
+    lint.add_argument("name")
+    lint.add_argument("--version", help="version (default: latest)")
+    client_options(lint)
+    lint.set_defaults(run=cmd_lint)
     return top
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -10,6 +11,7 @@ import httpx
 from astrobench.errors import (
     AstrobenchError,
     DatasetNotFound,
+    InvalidPredictions,
     InvalidRequest,
     ServerError,
     SplitNotFound,
@@ -19,6 +21,8 @@ from astrobench.errors import (
 if TYPE_CHECKING:
     import xarray as xr
     from pystac_client.item_search import ItemSearch
+
+    from astrobench.evaluate import Predictions, Report
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -91,6 +95,37 @@ class Client:
             raise SplitNotFound(f"{name} {exact} {problem}: {names}", list(splits))
         return splits[split]
 
+    def evaluate(
+        self,
+        name: str,
+        predictions: Predictions | Mapping[str, Predictions],
+        version: str | None = None,
+        split: str | None = None,
+    ) -> Report:
+        """Score predictions with the official metrics of a dataset version.
+
+        ``predictions`` is one CSV (a path or its text) for ``split``, or a mapping of split
+        names to CSVs; with several splits the report shows each robustness split's gap to the
+        test split. Raises ``InvalidPredictions`` (with ``.problems``) for a file that does not
+        fit the split.
+        """
+        from astrobench.evaluate import Report, read_predictions
+
+        if isinstance(predictions, Mapping):
+            texts = {s: read_predictions(p) for s, p in predictions.items()}
+        elif split is None:
+            raise InvalidRequest("one predictions file needs split=NAME")
+        else:
+            texts = {split: read_predictions(predictions)}
+        path = f"/collections/{name}/versions/{version or 'latest'}/evaluate"
+        try:
+            response = self._http.post(path, json={"predictions": texts})
+        except httpx.HTTPError as error:
+            raise ServerError(f"cannot reach the catalogue at {self.url}: {error}") from error
+        if not response.is_success:
+            raise _error_from(response)
+        return Report(response.json())
+
     def search(self, **parameters: Any) -> ItemSearch:
         """STAC item search through pystac-client (``collections=``, ``ids=``, ``bbox=``, ...)."""
         from pystac_client import Client as StacClient
@@ -124,6 +159,8 @@ def _error_from(response: httpx.Response) -> AstrobenchError:
         return DatasetNotFound(message, body.get("suggestions"))
     if code == "VersionNotFound":
         return VersionNotFound(message, body.get("available"))
+    if code == "InvalidPredictions":
+        return InvalidPredictions(message, body.get("problems"))
     if response.status_code < 500:
         return InvalidRequest(message)
     return ServerError(message)

@@ -35,6 +35,14 @@ class InvalidRequest(AstrobenchError, ValueError):
     """The server rejected a parameter (HTTP 400)."""
 
 
+class InvalidPredictions(InvalidRequest):
+    """A predictions file does not fit the split it is scored on; ``problems`` says why."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
 class ChecksumMismatch(AstrobenchError):
     """Downloaded bytes do not match the checksum published in the catalogue."""
 

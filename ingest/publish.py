@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from astrobench.catalog.errors import DatasetNotFound, VersionExists, VersionNotFound
-from astrobench.catalog.records import release_records
+from astrobench.catalog.records import local_files, release_records
 from astrobench.catalog.release import Release
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
+from astrobench.ingest.benchmarking import with_baselines
 from astrobench.ingest.recipe import Recipe
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ def publish(release: Release, store: Store, storage: AssetStorage) -> Outcome:
             f"{release.dataset} {release.version} is already published with different files; "
             "published versions are immutable: give the new build a new version"
         )
-    for split, asset in zip(release.splits, assets, strict=True):
-        storage.put(split.path, asset.path, asset.sha256)
+    local = local_files(release)
+    for asset in assets:
+        storage.put(local[asset.path], asset.path, asset.sha256)
     store.publish(collection, items, assets)
     return Outcome(release.dataset, release.version, "published")
 
@@ -68,6 +70,9 @@ def ingest(
         with tempfile.TemporaryDirectory(prefix=f"{recipe.name}-{version}-") as tmp:
             report(f"{recipe.name} {version}: building")
             release = recipe.build(version, sources, Path(tmp))
+            if recipe.benchmarked(version):
+                report(f"{recipe.name} {version}: running {len(recipe.baselines)} baselines")
+                release = with_baselines(recipe, release, Path(tmp))
             outcome = publish(release, store, storage)
         report(f"{recipe.name} {version}: {outcome.status}")
         outcomes.append(outcome)

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from astrobench.catalog.errors import DatasetNotFound, VersionNotFound
 from astrobench.catalog.release import Release
+from astrobench.catalog.versions import Version
 from astrobench.ingest.sources import PackageSource
 
 
@@ -19,6 +20,10 @@ class Recipe(ABC):
     versions: ClassVar[tuple[str, ...]]
     """Versions this recipe can build, oldest first."""
     sources: ClassVar[tuple[PackageSource, ...]]
+    baselines: ClassVar[dict[str, str]] = {}
+    """Example implementations: name -> ``module:Class`` of a ``Baseline``, imported on use."""
+    first_benchmarked: ClassVar[str | None] = None
+    """The first version published with baselines, scores and a card (None: every version)."""
 
     @abstractmethod
     def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
@@ -31,9 +36,17 @@ class Recipe(ABC):
         if version not in self.versions:
             raise VersionNotFound(self.name, version, self.versions)
 
+    def benchmarked(self, version: str) -> bool:
+        """Whether ``version`` is published with baselines, scores and a card."""
+        if not self.baselines:
+            return False
+        first = self.first_benchmarked
+        return first is None or Version.parse(version) >= Version.parse(first)
+
 
 RECIPES: dict[str, str] = {
     "sn-spectra": "astrobench.ingest.recipes.sn_spectra:SnSpectra",
+    "ogle3-variables": "astrobench.ingest.recipes.ogle3_variables:Ogle3Variables",
 }
 """Dataset id -> ``module:Class``, imported only when that recipe is used."""
 

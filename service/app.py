@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
-from astrobench.service import assets, errors, health, stac, transactions, versions
+from astrobench.service import assets, errors, health, scoring, stac, transactions, versions
 from astrobench.service.limits import BodyLimits
 from astrobench.service.settings import Settings
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.storage = AssetStorage(settings.storage_url)
+    app.state.truths = scoring.Truths(store, app.state.storage)
     app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
@@ -51,6 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )
     errors.install(app)
-    for module in (stac, versions, transactions, assets, health):
+    for module in (stac, versions, scoring, transactions, assets, health):
         app.include_router(module.router)
     return app

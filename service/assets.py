@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import IO
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 
 from astrobench.catalog import benchmark
 from astrobench.service import deps
+from astrobench.service.errors import responses
 
 router = APIRouter()
 
@@ -90,8 +92,16 @@ def asset(request: Request, path: str) -> Response:
     )
 
 
-@router.get(benchmark.SCHEMA_PATH, summary="The benchmark extension's JSON schema")
-def benchmark_schema() -> Response:
-    import json
-
-    return Response(json.dumps(benchmark.schema(), indent=2), media_type="application/schema+json")
+@router.get(
+    "/stac-extensions/benchmark/{version}/schema.json",
+    summary="The benchmark extension's JSON schema, at any published version",
+    responses=responses(404),
+)
+def benchmark_schema(version: str) -> Response:
+    if version not in benchmark.VERSIONS:
+        raise HTTPException(
+            404,
+            f"benchmark schema {version!r} does not exist; versions: {', '.join(benchmark.VERSIONS)}",
+        )
+    text = json.dumps(benchmark.schema(version), indent=2)
+    return Response(text, media_type="application/schema+json")

@@ -17,6 +17,7 @@ from astrobench.catalog.errors import (
     DraftNotFound,
     Forbidden,
     InvalidParameter,
+    InvalidPredictions,
     ItemNotFound,
     StorageUnavailable,
     Unauthorized,
@@ -49,6 +50,8 @@ class ErrorBody(BaseModel):
     """Dataset ids close to an unknown one."""
     available: list[str] | None = None
     """Versions (or drafts) that do exist."""
+    problems: list[str] | None = None
+    """Every problem found in a predictions file."""
 
 
 _MEANING = {
@@ -58,7 +61,7 @@ _MEANING = {
     404: "Unknown dataset, version, draft, item or asset",
     409: "A published version is immutable",
     413: "Request body too large",
-    415: "Request body is not JSON",
+    415: "Request body is not JSON (or CSV where predictions are scored)",
     503: "Database or asset storage unavailable",
 }
 
@@ -78,6 +81,8 @@ def error_body(error: CatalogError) -> dict[str, object]:
         body["suggestions"] = error.suggestions
     if isinstance(error, VersionNotFound | DraftNotFound):
         body["available"] = error.available
+    if isinstance(error, InvalidPredictions):
+        body["problems"] = error.problems
     return body
 
 

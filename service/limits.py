@@ -1,4 +1,4 @@
-"""Request-body limits for every write: JSON only (415) and at most ``max_body_bytes`` (413).
+"""Request-body limits for every write: JSON or CSV only (415) and at most ``max_body_bytes`` (413).
 
 Checked before the body is parsed, as plain ASGI middleware, so an oversized upload is refused
 without being read into memory.
@@ -18,9 +18,10 @@ class _TooLarge(Exception):
     pass
 
 
-def _is_json(content_type: str) -> bool:
+def _accepted(content_type: str) -> bool:
+    """JSON (records, transactions) or CSV (predictions to score)."""
     media = content_type.split(";")[0].strip().lower()
-    return media == "application/json" or (
+    return media in ("application/json", "text/csv") or (
         media.startswith("application/") and media.endswith("+json")
     )
 
@@ -37,12 +38,13 @@ class BodyLimits:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         content_type = headers.get("content-type", "")
         has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
-        if has_body and not _is_json(content_type):
+        if has_body and not _accepted(content_type):
             await _error(
                 send,
                 415,
                 "UnsupportedMediaType",
-                f"request bodies must be JSON (Content-Type: application/json), not {content_type or 'missing'!r}",
+                "request bodies must be JSON (Content-Type: application/json), or predictions as "
+                f"text/csv; not {content_type or 'missing'!r}",
             )
             return
         declared = headers.get("content-length")

@@ -19,7 +19,7 @@ from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.validate import stac_validator
 from astrobench.ingest.publish import ingest
-from astrobench.ingest.recipe import get_recipe
+from astrobench.ingest.recipe import RECIPES, get_recipe
 from astrobench.service.process import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,15 +130,16 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> Cat
     settings.prepare()
     store = Store(settings.database_url)
     store.create()
-    recipe = get_recipe("sn-spectra")
-    ingest(
-        recipe,
-        list(recipe.versions),
-        store,
-        AssetStorage(settings.storage_url),
-        source_dir,
-        report=lambda _: None,
-    )
+    for name in RECIPES:
+        recipe = get_recipe(name)
+        ingest(
+            recipe,
+            list(recipe.versions),
+            store,
+            AssetStorage(settings.storage_url),
+            source_dir,
+            report=lambda _: None,
+        )
     store.close()
     return settings
 

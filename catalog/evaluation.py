@@ -1,0 +1,94 @@
+"""Scoring against a published version: the truth of a split, and the report across splits.
+
+The report puts each robustness split beside the in-distribution test split, with the gap in the
+primary metric, and the published baselines' scores on the same splits for comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import xarray as xr
+
+from astrobench.catalog import benchmark
+from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.metrics import Score
+from astrobench.catalog.predictions import Truth
+
+
+def split_entry(collection: dict[str, Any], split: str) -> dict[str, Any]:
+    """A split's ``bench:splits`` entry; ``InvalidParameter`` naming the splits if absent."""
+    entries = collection.get(benchmark.SPLITS, [])
+    for entry in entries:
+        if entry["name"] == split:
+            return dict(entry)
+    names = ", ".join(e["name"] for e in entries)
+    raise InvalidParameter(
+        f"{collection['id']} {collection['version']} has no split {split!r}; splits: {names}"
+    )
+
+
+def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
+    """The reference answers of ``split``, read from its data file."""
+    criteria = split_entry(collection, split).get("criteria", {})
+    target = collection[benchmark.TARGET]
+    values = data[target]
+    ids = data[values.dims[0]].values.astype(str)
+    regression = collection[benchmark.TASK] == "regression"
+    classes = [
+        c["name"] for c in collection.get(benchmark.CLASSES, []) if not c.get("held_out", False)
+    ]
+    return Truth(
+        split=split,
+        ids=ids,
+        values=values.values.astype(float)
+        if regression
+        else values.values.astype(str).astype(object),
+        classes=() if regression else tuple(classes),
+        unknown_label=criteria.get("unknown_label"),
+    )
+
+
+def primary_of(collection: dict[str, Any], split: str) -> str:
+    criteria = split_entry(collection, split).get("criteria")
+    if criteria:
+        return str(criteria["primary"])
+    metrics = collection.get(benchmark.METRICS, [])
+    return str(next((m["name"] for m in metrics if m.get("primary")), metrics[0]["name"]))
+
+
+def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str, Any]:
+    """Scores of several splits side by side, robustness gaps, and the baselines' scores."""
+    rows = []
+    reference = next((s for s in scores if split_entry(collection, s)["role"] == "test"), None)
+    directions = {m["name"]: m["direction"] for m in collection.get(benchmark.METRICS, [])}
+    for name, score in scores.items():
+        entry = split_entry(collection, name)
+        primary = primary_of(collection, name)
+        row: dict[str, Any] = {
+            **score.to_dict(),
+            "role": entry["role"],
+            "primary": primary,
+            "primary_value": score.metrics.get(primary),
+        }
+        if entry["role"] == "robustness" and reference is not None:
+            base = scores[reference].metrics.get(primary)
+            value = score.metrics.get(primary)
+            if base is not None and value is not None:
+                row["gap"] = {"versus": reference, "metric": primary, "value": value - base}
+        rows.append(row)
+    baselines = {
+        b["name"]: {
+            "kind": b.get("kind"),
+            "scores": {s: b.get("scores", {}).get(s, {}) for s in scores},
+        }
+        for b in collection.get(benchmark.BASELINES, [])
+    }
+    return {
+        "dataset": collection["id"],
+        "version": collection["version"],
+        "directions": directions,
+        "splits": rows,
+        "baselines": baselines,
+    }

@@ -1,0 +1,1 @@
+"""Example implementations: the domain reference and an ML baseline for every dataset."""

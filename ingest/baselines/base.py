@@ -1,0 +1,62 @@
+"""The one interface every example implementation follows, and how a baseline is looked up."""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from astrobench.catalog.errors import InvalidParameter
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A baseline's answers for one split, in the split's order."""
+
+    labels: NDArray[np.generic]
+    scores: NDArray[np.float64] | None = None
+    """Shape (examples, training classes): higher means more likely; None if it gives none."""
+
+
+class Baseline(ABC):
+    """Fits on the train and validation splits, then answers any split of the same version."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str]
+    """``domain-reference`` (the field's traditional method) or ``ml``."""
+    description: ClassVar[str]
+    seed: ClassVar[int] = 0
+
+    def __init__(self, classes: Sequence[str], unknown_label: str | None = None) -> None:
+        self.classes = tuple(classes)
+        """Training classes, in the order of score columns."""
+        self.unknown_label = unknown_label
+
+    @abstractmethod
+    def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
+        """Learn from ``train``; choose thresholds on ``validation``."""
+
+    @abstractmethod
+    def predict(self, data: xr.Dataset) -> Answers:
+        """Answers for every example of ``data``."""
+
+
+def load(target: str) -> type[Baseline]:
+    """The Baseline class at ``module:Class``."""
+    module, _, attribute = target.partition(":")
+    found: type[Baseline] = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+def lookup(baselines: dict[str, str], name: str, dataset: str) -> type[Baseline]:
+    """The baseline called ``name`` among a recipe's; ``InvalidParameter`` listing them if absent."""
+    if name not in baselines:
+        listed = ", ".join(baselines) or "none"
+        raise InvalidParameter(f"{dataset} has no baseline {name!r}; baselines: {listed}")
+    return load(baselines[name])

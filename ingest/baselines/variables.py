@@ -1,0 +1,138 @@
+"""Baselines for ``ogle3-variables``: period-amplitude cuts (the domain reference) and a forest.
+
+Both read the features the dataset ships (Lomb-Scargle period, Fourier decomposition, shape
+statistics), which the recipe computes from each light curve with ``lightcurves.features``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from astrobench.ingest.baselines.base import Answers, Baseline
+
+PL_TOLERANCE = 3.0
+"""A star in the Cepheid period range is a classical Cepheid only within this many standard
+deviations of the period-luminosity relation fitted on the training stars."""
+REJECT_QUANTILE = 0.05
+"""The forest answers 'unknown' below the class probability that this fraction of correctly
+classified validation stars fall under."""
+FOREST_FEATURES = ("ls_power", "amplitude", "r21", "r31", "std", "skew", "range_90", "eta")
+
+
+def _column(data: xr.Dataset, name: str) -> NDArray[np.float64]:
+    return np.asarray(data[name].values, dtype=float)
+
+
+class PeriodAmplitudeCuts(Baseline):
+    """Classify by period, amplitude, Fourier R21 and the Cepheid period-luminosity relation."""
+
+    name: ClassVar[str] = "period-amplitude"
+    kind: ClassVar[str] = "domain-reference"
+    description: ClassVar[str] = (
+        "Lomb-Scargle period, three-harmonic Fourier decomposition and period-amplitude cuts "
+        "in the manner of the OGLE catalogues; classical Cepheids must lie within "
+        f"{PL_TOLERANCE:g} sigma of the period-luminosity relation fitted on the training "
+        "stars, and anything outside every box is 'unknown'."
+    )
+
+    def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
+        log_period = np.log10(_column(train, "period"))
+        mag = _column(train, "mean_mag")
+        labels = train["label"].values
+        self.relations: dict[str, tuple[float, float, float]] = {}
+        for cls in ("Cep-F", "Cep-1O"):
+            chosen = (labels == cls) & np.isfinite(log_period) & np.isfinite(mag)
+            chosen &= (log_period > 0) & (log_period < np.log10(50))  # drop aliased periods
+            slope, intercept = np.polyfit(log_period[chosen], mag[chosen], 1)
+            scatter = float(np.std(mag[chosen] - (intercept + slope * log_period[chosen])))
+            self.relations[cls] = (float(slope), float(intercept), scatter)
+
+    def predict(self, data: xr.Dataset) -> Answers:
+        period = _column(data, "period")
+        amplitude = _column(data, "amplitude")
+        r21 = _column(data, "r21")
+        power = _column(data, "ls_power")
+        mag = _column(data, "mean_mag")
+        unknown = self.unknown_label or "unknown"
+        labels = np.full(period.size, unknown, dtype=object)
+        for i in range(period.size):
+            labels[i] = self._one(period[i], amplitude[i], r21[i], power[i], mag[i]) or unknown
+        return Answers(labels=labels)
+
+    def _one(self, p: float, amp: float, r21: float, power: float, mag: float) -> str | None:
+        if not np.isfinite(p):
+            return None
+        if p > 20:
+            return "Mira" if amp >= 0.8 else "SRV" if amp >= 0.1 else "OSARG"
+        if amp < 0.08 and mag < 17:
+            return "OSARG"  # bright, with no detected variability: a small-amplitude red giant
+        if p < 0.2:
+            return "DSCT"
+        if p < 1.0:
+            if p >= 0.43 and r21 >= 0.3:
+                return "RRab"
+            if 0.34 <= p <= 0.42 and power < 0.65:
+                return "RRd"  # a second mode leaves power out of the main peak
+            return "RRc"
+        distances = {
+            cls: abs(mag - (intercept + slope * np.log10(p))) / scatter
+            for cls, (slope, intercept, scatter) in self.relations.items()
+        }
+        near = min(distances, key=lambda cls: distances[cls])
+        return near if distances[near] <= PL_TOLERANCE else None
+
+
+class FeatureForest(Baseline):
+    """A random forest on the light-curve features, abstaining when it is unsure."""
+
+    name: ClassVar[str] = "random-forest"
+    kind: ClassVar[str] = "ml"
+    description: ClassVar[str] = (
+        "scikit-learn RandomForestClassifier (300 trees, balanced class weights) on log period "
+        "and the Fourier and shape features, without the mean magnitude, which encodes the "
+        "field's distance; answers 'unknown' when its top class probability is below the "
+        f"{REJECT_QUANTILE:.0%} quantile of correct validation answers."
+    )
+
+    @staticmethod
+    def _raw(data: xr.Dataset) -> NDArray[np.float64]:
+        """Feature matrix with NaN where a light curve was too short to measure."""
+        columns = [np.log10(_column(data, "period"))] + [_column(data, n) for n in FOREST_FEATURES]
+        for phase in ("phi21", "phi31"):
+            columns += [np.cos(_column(data, phase)), np.sin(_column(data, phase))]
+        return np.stack(columns, axis=1)
+
+    def _matrix(self, data: xr.Dataset) -> NDArray[np.float64]:
+        raw = self._raw(data)
+        return np.where(np.isfinite(raw), raw, self.fill)
+
+    def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
+        from sklearn.ensemble import RandomForestClassifier
+
+        self.fill = np.nanmedian(self._raw(train), axis=0)
+        self.model = RandomForestClassifier(
+            n_estimators=300, class_weight="balanced", random_state=self.seed, n_jobs=1
+        )
+        self.model.fit(self._matrix(train), train["label"].values.astype(str))
+        self.threshold = 0.0
+        if self.unknown_label is not None:
+            answers = self._scores(validation)
+            best = answers.max(axis=1)
+            right = np.array(self.classes)[answers.argmax(axis=1)] == validation["label"].values
+            self.threshold = float(np.quantile(best[right], REJECT_QUANTILE))
+
+    def _scores(self, data: xr.Dataset) -> NDArray[np.float64]:
+        proba = self.model.predict_proba(self._matrix(data))
+        order = [list(self.model.classes_).index(c) for c in self.classes]
+        return np.asarray(proba[:, order], dtype=float)
+
+    def predict(self, data: xr.Dataset) -> Answers:
+        scores = self._scores(data)
+        labels = np.array(self.classes, dtype=object)[scores.argmax(axis=1)]
+        if self.unknown_label is not None:
+            labels[scores.max(axis=1) < self.threshold] = self.unknown_label
+        return Answers(labels=labels, scores=scores)

@@ -1,0 +1,139 @@
+"""Run a version's baselines on every split and publish what they did.
+
+Each baseline's predictions are written as CSV files and scored by reading those files back with
+the official parser and metrics, so the published scores are exactly what ``astrobench evaluate``
+computes from the published predictions. Figures and the benchmark card are made here too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from astrobench.catalog import benchmark, evaluation, metrics, predictions
+from astrobench.catalog.records import collection_record
+from astrobench.catalog.release import CSV, MARKDOWN, PNG, ExtraFile, Release
+from astrobench.ingest import card, diagnostics
+from astrobench.ingest.baselines.base import Answers, Baseline, load
+from astrobench.ingest.recipe import Recipe
+
+CARD_KEY = "card"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One baseline on every split: its answers, their CSV text and their scores."""
+
+    baseline: Baseline
+    answers: dict[str, Answers]
+    files: dict[str, str]
+    """Split -> predictions CSV text."""
+    scores: dict[str, metrics.Score]
+
+
+def training_classes(collection: Mapping[str, Any]) -> list[str]:
+    return [c["name"] for c in collection.get(benchmark.CLASSES, []) if not c.get("held_out")]
+
+
+def unknown_label(collection: Mapping[str, Any]) -> str | None:
+    found = {
+        s["criteria"]["unknown_label"]
+        for s in collection.get(benchmark.SPLITS, [])
+        if "unknown_label" in s.get("criteria", {})
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def run(
+    baseline_class: type[Baseline], collection: dict[str, Any], data: Mapping[str, xr.Dataset]
+) -> Run:
+    """Fit on the train split (thresholds on validation), then answer and score every split."""
+    splits = {s["name"]: s for s in collection[benchmark.SPLITS]}
+    role = {name: entry["role"] for name, entry in splits.items()}
+    train = next(data[n] for n in data if role[n] == "train")
+    validation = next((data[n] for n in data if role[n] == "validation"), train)
+    baseline = baseline_class(training_classes(collection), unknown_label(collection))
+    baseline.fit(train, validation)
+    answers, files, scores = {}, {}, {}
+    for name, ds in data.items():
+        truth = evaluation.truth_of(collection, name, ds)
+        answers[name] = baseline.predict(ds)
+        files[name] = predictions.to_csv(
+            truth.ids.tolist(),
+            answers[name].labels.tolist(),
+            answers[name].scores,
+            classes=truth.classes,
+        )
+        parsed = predictions.parse(files[name], truth)
+        scores[name] = metrics.score(truth, parsed, splits[name].get("criteria"))
+    return Run(baseline, answers, files, scores)
+
+
+def command(dataset: str, baseline: str, version: str) -> str:
+    return f"astrobench baseline {dataset} {baseline} --version {version}"
+
+
+def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
+    """``release`` plus every baseline's predictions, scores and figures, and the card."""
+    collection = collection_record(release)
+    data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
+    entries, files = [], list(release.files)
+    for name, target in recipe.baselines.items():
+        result = run(load(target), collection, data)
+        for split, text in result.files.items():
+            path = workdir / f"{release.dataset}-{release.version}-{split}-{name}.csv"
+            path.write_text(text, encoding="utf-8")
+            files.append(
+                ExtraFile(
+                    key=f"predictions-{name}",
+                    path=path,
+                    media_type=CSV,
+                    title=f"{name} predictions on {split}",
+                    roles=("metadata", "predictions"),
+                    split=split,
+                )
+            )
+        for kind, path in diagnostics.draw(collection, result, data, workdir).items():
+            files.append(
+                ExtraFile(
+                    key=f"{name}-{kind}",
+                    path=path,
+                    media_type=PNG,
+                    title=f"{name}: {diagnostics.TITLES[kind]}",
+                    roles=("overview", "diagnostics"),
+                )
+            )
+        entries.append(
+            {
+                "name": name,
+                "kind": result.baseline.kind,
+                "description": result.baseline.description,
+                "command": command(release.dataset, name, release.version),
+                "seed": result.baseline.seed,
+                "software": {
+                    "astrobench": package_version("astrobench"),
+                    "scikit-learn": package_version("scikit-learn"),
+                },
+                "scores": {split: score.metrics for split, score in result.scores.items()},
+            }
+        )
+    fields = {**release.benchmark, benchmark.BASELINES: entries}
+    described = dataclasses.replace(release, benchmark=fields)
+    card_path = workdir / f"{release.dataset}-{release.version}-card.md"
+    card_path.write_text(card.render(collection_record(described)), encoding="utf-8")
+    files.append(
+        ExtraFile(
+            key=CARD_KEY,
+            path=card_path,
+            media_type=MARKDOWN,
+            title="Benchmark card",
+            roles=("metadata", "card"),
+        )
+    )
+    return dataclasses.replace(described, files=files)

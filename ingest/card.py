@@ -1,0 +1,145 @@
+"""The benchmark card: a Markdown rendering of a version's record, for people to read.
+
+Everything in it comes from the Collection (``bench:card`` and the other benchmark fields), so the
+card and the structured fields can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from astrobench.catalog import benchmark
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(r.replace("|", "\\|") for r in row) + " |" for row in rows]
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _primary(collection: dict[str, Any], split: dict[str, Any]) -> str:
+    if "criteria" in split:
+        return str(split["criteria"]["primary"])
+    return next(m["name"] for m in collection[benchmark.METRICS] if m.get("primary"))
+
+
+def _bullets(items: list[str]) -> list[str]:
+    return [f"- {item}" for item in items] or ["- (none recorded)"]
+
+
+def render(collection: dict[str, Any]) -> str:
+    """The card of one version, as Markdown."""
+    card = collection.get(benchmark.CARD, {})
+    splits = collection[benchmark.SPLITS]
+    metrics = collection[benchmark.METRICS]
+    classes = [
+        c["name"] + (" (held out of training)" if c.get("held_out") else "")
+        for c in collection.get(benchmark.CLASSES, [])
+    ]
+    lines = [
+        f"# {collection['title']}, version {collection['version']}",
+        "",
+        collection["description"],
+        "",
+        "## The benchmark",
+        "",
+        f"- Task: {collection[benchmark.TASK]} of `{collection[benchmark.TARGET]}`",
+    ]
+    if classes:
+        lines.append(f"- Classes: {', '.join(classes)}")
+    lines += [
+        f"- Data: {collection[benchmark.MODALITY]}, {collection[benchmark.PROVENANCE]}",
+        f"- Licence: {collection['license']}",
+        "",
+        "### Metrics",
+        "",
+        *_table(
+            ["metric", "direction", "meaning"],
+            [
+                [
+                    m["name"] + (" (primary)" if m.get("primary") else ""),
+                    m["direction"],
+                    m.get("description", ""),
+                ]
+                for m in metrics
+            ],
+        ),
+        "",
+        "### Splits and criteria",
+        "",
+        *_table(
+            ["split", "role", "examples", "primary metric", "description"],
+            [
+                [
+                    s["name"],
+                    s["role"],
+                    str(s.get("count", "")),
+                    _primary(collection, s),
+                    s.get("description", ""),
+                ]
+                for s in splits
+            ],
+        ),
+        "",
+        "## Baselines",
+        "",
+    ]
+    baselines = collection.get(benchmark.BASELINES, [])
+    if baselines:
+        evaluated = [s for s in splits if s["role"] != "train"]
+        test = next((s["name"] for s in splits if s["role"] == "test"), None)
+        rows = []
+        for b in baselines:
+            scores = b.get("scores", {})
+            rows.append(
+                [f"{b['name']} ({b.get('kind', '')})"]
+                + [
+                    _number(scores.get(s["name"], {}).get(_primary(collection, s)))
+                    for s in evaluated
+                ]
+            )
+        lines += [
+            "Primary metric on each split (robustness splits after the in-distribution test):",
+            "",
+            *_table(["baseline", *(s["name"] for s in evaluated)], rows),
+            "",
+        ]
+        for b in baselines:
+            lines += [f"- **{b['name']}**: {b.get('description', '')}"]
+            if b.get("command"):
+                lines += [f"  Reproduce: `{b['command']}`"]
+            if test:
+                gaps = []
+                for s in evaluated:
+                    if s["role"] != "robustness":
+                        continue
+                    primary = _primary(collection, s)
+                    here = b.get("scores", {}).get(s["name"], {}).get(primary)
+                    base = b.get("scores", {}).get(test, {}).get(primary)
+                    if here is not None and base is not None:
+                        gaps.append(f"{s['name']} {here - base:+.3f}")
+                if gaps:
+                    lines += [f"  Robustness gap against {test}: {', '.join(gaps)}"]
+        lines.append("")
+    else:
+        lines += ["No baselines are published for this version.", ""]
+    sections = [
+        ("Domain reference", card.get("domain_reference")),
+        ("How the splits were made, and why", card.get("split_rationale")),
+        ("Why these metrics", card.get("metric_rationale")),
+        ("Robustness tests", card.get("robustness_tests")),
+        ("Known limitations", collection.get(benchmark.LIMITATIONS)),
+        ("Where a model trained here should not be used", card.get("out_of_scope")),
+        ("Lessons learned and approaches that failed", card.get("lessons_learned")),
+        ("Where the data are", card.get("data_location")),
+        ("Where the code is", card.get("code_location")),
+    ]
+    for heading, body in sections:
+        lines += [f"## {heading}", ""]
+        lines += _bullets(body) if isinstance(body, list) else [body or "(not stated)"]
+        lines.append("")
+    lines += ["## Citation", "", collection.get("sci:citation", ""), ""]
+    return "\n".join(lines)

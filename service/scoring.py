@@ -1,0 +1,108 @@
+"""Score predictions with the official metrics: ``POST /collections/{id}/versions/{v}/evaluate``.
+
+The truth of a split is read once from its published file and kept: a published version's files
+never change, so neither does its truth.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import xarray as xr
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from astrobench.catalog import evaluation, metrics, predictions
+from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.predictions import Truth
+from astrobench.catalog.records import asset_href
+from astrobench.catalog.storage import AssetStorage
+from astrobench.catalog.store import Store
+from astrobench.service import deps
+from astrobench.service.errors import responses
+
+router = APIRouter()
+
+EXAMPLE = "id,label,p_Ia,p_II,p_Ibc\nsn12345-1,Ia,0.8,0.15,0.05\n"
+
+
+class Truths:
+    """Truth of each (dataset, exact version, split), read from storage on first use."""
+
+    def __init__(self, store: Store, storage: AssetStorage, size: int = 64) -> None:
+        self.store, self.storage = store, storage
+        self.get = lru_cache(maxsize=size)(self._read)
+
+    def _read(self, dataset: str, version: str, split: str) -> Truth:
+        collection = self.store.collection(dataset, version)
+        evaluation.split_entry(collection, split)
+        item = self.store.item(dataset, f"{dataset}-{version}-{split}")
+        path = item["assets"]["data"]["href"].removeprefix(asset_href(""))
+        with self.storage.open(path) as handle, xr.open_dataset(handle, engine="h5netcdf") as data:
+            return evaluation.truth_of(collection, split, data.load())
+
+
+def _bodies(content_type: str, body: bytes, split: str | None) -> dict[str, str]:
+    """Split -> predictions CSV text, from a CSV body (with ``?split=``) or a JSON body."""
+    media = content_type.split(";")[0].strip().lower()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidParameter("the request body is not UTF-8 text") from None
+    if media == "text/csv":
+        if not split:
+            raise InvalidParameter("a text/csv body needs the query parameter split=NAME")
+        return {split: text}
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidParameter(f"the request body is not valid JSON: {error}") from None
+    found = parsed.get("predictions") if isinstance(parsed, dict) else None
+    if (
+        not isinstance(found, dict)
+        or not found
+        or not all(isinstance(v, str) for v in found.values())
+    ):
+        raise InvalidParameter(
+            'a JSON body must be {"predictions": {"SPLIT": "CSV text", ...}} with at least one split'
+        )
+    return found
+
+
+@router.post(
+    "/collections/{dataset}/versions/{version}/evaluate",
+    summary="Score predictions on one or more splits with the official metrics",
+    description=(
+        "Send one split's predictions as `text/csv` with `?split=NAME`, or several as JSON "
+        '`{"predictions": {"test": "...csv...", "test-smc": "..."}}`. Classification files have '
+        "the columns `id` and `label`, and optionally `p_<class>` for every training class; "
+        "regression files have `id` and `prediction`. The report puts robustness splits beside "
+        "the in-distribution test split, with the gap in the primary metric, and the published "
+        f"baselines' scores on the same splits. Example body:\n\n```\n{EXAMPLE}```"
+    ),
+    responses=responses(400, 404, 413, 415, 503),
+)
+async def evaluate(
+    request: Request,
+    dataset: str,
+    version: str,
+    split: str | None = Query(None, description="The split a text/csv body answers."),
+) -> dict[str, Any]:
+    body = await request.body()
+    texts = _bodies(request.headers.get("content-type", ""), body, split)
+    return await run_in_threadpool(_report, request, dataset, version, texts)
+
+
+def _report(request: Request, dataset: str, version: str, texts: dict[str, str]) -> dict[str, Any]:
+    catalogue = deps.store(request)
+    exact = catalogue.resolve(dataset, version)
+    collection = catalogue.collection(dataset, exact)
+    truths: Truths = request.app.state.truths
+    scores = {}
+    for split, text in texts.items():
+        truth = truths.get(dataset, exact, split)
+        criteria = evaluation.split_entry(collection, split).get("criteria")
+        scores[split] = metrics.score(truth, predictions.parse(text, truth), criteria)
+    return evaluation.report(collection, scores)
