@@ -146,56 +146,57 @@ def _regression(truth: Truth, predictions: Predictions, criteria: dict[str, Any]
 
 
 def _classification(truth: Truth, predictions: Predictions, criteria: dict[str, Any]) -> Score:
-    from sklearn.metrics import (
-        accuracy_score,
-        confusion_matrix,
-        f1_score,
-        precision_recall_fscore_support,
-        roc_auc_score,
-    )
-
+    """Every classification metric from one confusion matrix over integer-coded labels."""
     unseen = set(criteria.get("unseen_classes", []))
-    unknown = criteria.get("unknown_label", truth.unknown_label)
-    expected = np.array([unknown if v in unseen else v for v in truth.values], dtype=object)
-    predicted = predictions.values.astype(object)
-    present = sorted(set(expected.tolist()), key=_order(truth))
+    unknown = str(criteria.get("unknown_label", truth.unknown_label))
+    expected: list[str] = [unknown if v in unseen else str(v) for v in truth.values.tolist()]
+    predicted: list[str] = [str(v) for v in predictions.values.tolist()]
+    present = sorted(set(expected), key=_order(truth))
+    labels = present + sorted(set(predicted) - set(present), key=_order(truth))
+    code = {label: i for i, label in enumerate(labels)}
+    true_codes = np.array([code[v] for v in expected], dtype=np.intp)
+    predicted_codes = np.array([code[v] for v in predicted], dtype=np.intp)
+    matrix = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    np.add.at(matrix, (true_codes, predicted_codes), 1)
+    hits = np.diag(matrix)[: len(present)].astype(float)
+    completeness = hits / matrix[: len(present)].sum(axis=1)
+    called = matrix[:, : len(present)].sum(axis=0)
+    purity = np.divide(hits, called, out=np.zeros_like(hits), where=called > 0)
+    total = completeness + purity
+    f1 = np.divide(2 * purity * completeness, total, out=np.zeros_like(hits), where=total > 0)
     metrics: dict[str, float] = {
-        "macro_f1": float(
-            f1_score(expected, predicted, labels=present, average="macro", zero_division=0)
-        ),
-        "balanced_accuracy": float(_balanced(expected, predicted, present)),
-        "accuracy": float(accuracy_score(expected, predicted)),
+        "macro_f1": float(f1.mean()),
+        "balanced_accuracy": float(completeness.mean()),
+        "accuracy": float(np.trace(matrix) / true_codes.size),
     }
-    purity, completeness, _, _ = precision_recall_fscore_support(
-        expected, predicted, labels=present, zero_division=0
-    )
-    for name, p, c in zip(present, purity, completeness, strict=True):
+    for name, c, p in zip(present, completeness, purity, strict=True):
         metrics[f"completeness:{name}"] = float(c)
         metrics[f"purity:{name}"] = float(p)
     if predictions.scores is not None:
-        aucs = []
-        for k, name in enumerate(truth.classes):
-            positive = expected == name
-            if positive.any() and (~positive).any():
-                aucs.append(roc_auc_score(positive, predictions.scores[:, k]))
-        if aucs:
-            metrics["roc_auc"] = float(np.mean(aucs))
-    labels = sorted(set(present) | set(predicted.tolist()), key=_order(truth))
-    matrix = confusion_matrix(expected, predicted, labels=labels)
+        auc = _roc_auc(np.array(expected, dtype=object), predictions.scores, truth.classes)
+        if auc is not None:
+            metrics["roc_auc"] = auc
     return Score(
         truth.split,
-        int(expected.size),
+        int(true_codes.size),
         _wanted(criteria.get("metrics"), metrics),
         labels=labels,
         confusion=matrix.tolist(),
     )
 
 
-def _balanced(
-    expected: NDArray[np.generic], predicted: NDArray[np.generic], labels: list[str]
-) -> float:
-    """Mean recall over ``labels`` (sklearn's version counts predicted-only labels too)."""
-    return float(np.mean([np.mean(predicted[expected == c] == c) for c in labels]))
+def _roc_auc(
+    expected: NDArray[np.object_], scores: NDArray[np.float64], classes: tuple[str, ...]
+) -> float | None:
+    """Mean one-vs-rest ROC-AUC over the training classes with positives and negatives."""
+    from sklearn.metrics import roc_auc_score
+
+    aucs = [
+        roc_auc_score(expected == name, scores[:, k])
+        for k, name in enumerate(classes)
+        if 0 < np.count_nonzero(expected == name) < expected.size
+    ]
+    return float(np.mean(aucs)) if aucs else None
 
 
 def _order(truth: Truth) -> Any:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from astrobench.client import Client
-    from astrobench.evaluate import Predictions, Report
+    from astrobench.report import Predictions, Report
 
 __all__ = [
     "AstrobenchError",

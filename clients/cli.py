@@ -178,7 +178,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from astrobench.client import Client
-    from astrobench.evaluate import predictions_in
+    from astrobench.report import predictions_in
 
     source = Path(args.predictions)
     with Client(args.url) as client:

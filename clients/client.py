@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import xarray as xr
     from pystac_client.item_search import ItemSearch
 
-    from astrobench.evaluate import Predictions, Report
+    from astrobench.report import Predictions, Report
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -109,7 +109,7 @@ class Client:
         test split. Raises ``InvalidPredictions`` (with ``.problems``) for a file that does not
         fit the split.
         """
-        from astrobench.evaluate import Report, read_predictions
+        from astrobench.report import Report, read_predictions
 
         if isinstance(predictions, Mapping):
             texts = {s: read_predictions(p) for s, p in predictions.items()}

@@ -51,15 +51,19 @@ class Pulsation:
     ratios: tuple[float, ...] = field(default=())
     phases: tuple[float, ...] = field(default=())
 
-    def signal(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
-        phase = 2 * np.pi * (times - self.epoch) / self.period
-        shape = np.cos(phase)
+    def shape(self, phase: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The unscaled Fourier series at ``phase`` (radians)."""
+        total = np.cos(phase)
         for k, (ratio, phi) in enumerate(zip(self.ratios, self.phases, strict=True), start=2):
-            shape = shape + ratio * np.cos(k * phase + phi)
-        fine = np.cos(np.linspace(0, 2 * np.pi, 512)[:, None] * np.arange(1, len(self.ratios) + 2))
-        template = fine @ np.array([1.0, *self.ratios]) if self.ratios else fine[:, 0]
+            total = total + ratio * np.cos(k * phase + phi)
+        return total
+
+    def signal(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Magnitude offsets at ``times`` with the catalogue's peak-to-peak amplitude."""
+        span = float(np.ptp(self.shape(np.linspace(0, 2 * np.pi, 2048))))
+        phase = 2 * np.pi * (times - self.epoch) / self.period
         # Magnitudes grow as the star fades: maximum light is the minimum magnitude.
-        return -self.amplitude * shape / float(np.ptp(template))
+        return -self.amplitude * self.shape(phase) / span
 
 
 def magnitudes(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import ClassVar
 
@@ -49,6 +50,12 @@ RECIPES: dict[str, str] = {
     "ogle3-variables": "astrobench.ingest.recipes.ogle3_variables:Ogle3Variables",
 }
 """Dataset id -> ``module:Class``, imported only when that recipe is used."""
+
+
+def software(*extra: str) -> dict[str, str]:
+    """Versions of the packages that decide a recipe's bytes: the file writers and ``extra``."""
+    names = ("astrobench", "numpy", "xarray", "h5netcdf", "h5py", *extra)
+    return {name: package_version(name) for name in names}
 
 
 def get_recipe(name: str) -> Recipe:

@@ -6,7 +6,7 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import xarray as xr
@@ -45,6 +45,14 @@ class Baseline(ABC):
     @abstractmethod
     def predict(self, data: xr.Dataset) -> Answers:
         """Answers for every example of ``data``."""
+
+
+def model_answers(model: Any, inputs: NDArray[np.float64], classes: Sequence[str]) -> Answers:
+    """Answers of a fitted scikit-learn classifier, score columns in the order of ``classes``."""
+    proba = model.predict_proba(inputs)
+    order = [list(model.classes_).index(c) for c in classes]
+    scores = np.asarray(proba[:, order], dtype=float)
+    return Answers(labels=np.array(classes, dtype=object)[scores.argmax(axis=1)], scores=scores)
 
 
 def load(target: str) -> type[Baseline]:

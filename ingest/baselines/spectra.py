@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from astrobench.ingest.baselines.base import Answers, Baseline
+from astrobench.ingest.baselines.base import Answers, Baseline, model_answers
 
 LOG_BINS = 1024
 WAVE_MIN, WAVE_MAX = 2500.0, 10000.0
@@ -145,7 +145,7 @@ class FluxLogistic(Baseline):
     description: ClassVar[str] = (
         "scikit-learn LogisticRegression (L2, C=0.01, balanced class weights) on every pixel of "
         "the observed-frame spectrum divided by its median absolute flux; chosen over PCA + "
-        "logistic regression and a random forest by validation macro-F1."
+        "logistic regression by validation macro-F1."
     )
 
     def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
@@ -155,8 +155,4 @@ class FluxLogistic(Baseline):
         self.model.fit(normalised_flux(train), np.asarray(train["label"].values).astype(str))
 
     def predict(self, data: xr.Dataset) -> Answers:
-        proba = self.model.predict_proba(normalised_flux(data))
-        order = [list(self.model.classes_).index(c) for c in self.classes]
-        scores = np.asarray(proba[:, order], dtype=float)
-        labels = np.array(self.classes, dtype=object)[scores.argmax(axis=1)]
-        return Answers(labels=labels, scores=scores)
+        return model_answers(self.model, normalised_flux(data), self.classes)

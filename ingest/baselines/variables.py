@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from astrobench.ingest.baselines.base import Answers, Baseline
+from astrobench.ingest.baselines.base import Answers, Baseline, model_answers
 
 PL_TOLERANCE = 3.0
 """A star in the Cepheid period range is a classical Cepheid only within this many standard
@@ -120,19 +120,13 @@ class FeatureForest(Baseline):
         self.model.fit(self._matrix(train), train["label"].values.astype(str))
         self.threshold = 0.0
         if self.unknown_label is not None:
-            answers = self._scores(validation)
-            best = answers.max(axis=1)
-            right = np.array(self.classes)[answers.argmax(axis=1)] == validation["label"].values
-            self.threshold = float(np.quantile(best[right], REJECT_QUANTILE))
-
-    def _scores(self, data: xr.Dataset) -> NDArray[np.float64]:
-        proba = self.model.predict_proba(self._matrix(data))
-        order = [list(self.model.classes_).index(c) for c in self.classes]
-        return np.asarray(proba[:, order], dtype=float)
+            answers = model_answers(self.model, self._matrix(validation), self.classes)
+            assert answers.scores is not None
+            right = answers.labels == validation["label"].values
+            self.threshold = float(np.quantile(answers.scores.max(axis=1)[right], REJECT_QUANTILE))
 
     def predict(self, data: xr.Dataset) -> Answers:
-        scores = self._scores(data)
-        labels = np.array(self.classes, dtype=object)[scores.argmax(axis=1)]
-        if self.unknown_label is not None:
-            labels[scores.max(axis=1) < self.threshold] = self.unknown_label
-        return Answers(labels=labels, scores=scores)
+        answers = model_answers(self.model, self._matrix(data), self.classes)
+        if self.unknown_label is not None and answers.scores is not None:
+            answers.labels[answers.scores.max(axis=1) < self.threshold] = self.unknown_label
+        return answers

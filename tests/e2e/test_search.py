@@ -36,11 +36,11 @@ def test_filter_text_and_json(stac: Client, method: str) -> None:
             "op": "and",
             "args": [
                 {"op": "=", "args": [{"property": "bench:role"}, "robustness"]},
-                {"op": ">", "args": [{"property": "bench:count"}, 10]},
+                {"op": "between", "args": [{"property": "bench:count"}, 10, 150]},
             ],
         },
     )
-    expected = ["sn-spectra-1.2.0-test-highz"]
+    expected = ["sn-spectra-1.3.0-test-highz"]
     assert [i["id"] for i in text.items_as_dicts()] == expected
     assert [i["id"] for i in as_json.items_as_dicts()] == expected
     assert text.matched() == 1
@@ -50,6 +50,7 @@ def test_filter_text_and_json(stac: Client, method: str) -> None:
 def test_sort_pages_and_fields(stac: Client, method: str) -> None:
     search = stac.search(
         method=method,
+        collections=["sn-spectra"],
         sortby="-bench:count",
         fields={"include": ["properties.bench:count"], "exclude": ["assets"]},
         limit=1,
@@ -97,11 +98,17 @@ def test_collection_search(stac: Client, server: str) -> None:
         filter_lang="cql2-text",
     ) == ["sn-spectra"]
     assert found(filter="license = 'CC0-1.0'", filter_lang="cql2-text") == []
-    assert found(sortby="-title", datetime="2005-01-01T00:00:00Z/..") == ["sn-spectra"]
+    assert found(sortby="-title", datetime="2005-01-01T00:00:00Z/..") == [
+        "sn-spectra",  # "SDSS-II supernova spectra" sorts after "OGLE-III periodic variable stars"
+        "ogle3-variables",
+    ]
+    assert found(datetime="2019-01-01T00:00:00Z/..") == ["ogle3-variables"]
     trimmed = stac.collection_search(fields=["-summaries", "-providers"]).collections_as_dicts()
     assert all("summaries" not in c and "providers" not in c for c in trimmed)
     by_sky = httpx.get(server + "/collections", params={"cone": "350,0,2", "wavelength": "300,400"})
     assert [c["id"] for c in by_sky.json()["collections"]] == ["sn-spectra"]
+    lmc = httpx.get(server + "/collections", params={"cone": "80.9,-69.8,1"})
+    assert [c["id"] for c in lmc.json()["collections"]] == ["ogle3-variables"]
     elsewhere = httpx.get(server + "/collections", params={"cone": "180,45,10"})
     assert elsewhere.json()["collections"] == []
     assert (

@@ -24,24 +24,25 @@ def test_landing_and_conformance(server: str) -> None:
 
 def test_unversioned_collection_is_latest_with_version_links(server: str, validator) -> None:  # type: ignore[no-untyped-def]
     collection = get(server, "/collections/sn-spectra").json()
-    assert collection["version"] == "1.2.0"
+    assert collection["version"] == "1.3.0"
     rels = {link["rel"]: link["href"] for link in collection["links"]}
-    assert rels["predecessor-version"].endswith("/collections/sn-spectra/versions/1.1.0")
-    assert rels["latest-version"].endswith("/collections/sn-spectra/versions/1.2.0")
+    assert rels["predecessor-version"].endswith("/collections/sn-spectra/versions/1.2.0")
+    assert rels["latest-version"].endswith("/collections/sn-spectra/versions/1.3.0")
     assert "successor-version" not in rels
     validate(collection, validator)
-    assert [c["id"] for c in get(server, "/collections").json()["collections"]] == ["sn-spectra"]
+    listed = [c["id"] for c in get(server, "/collections").json()["collections"]]
+    assert sorted(listed) == ["ogle3-variables", "sn-spectra"]
 
 
 def test_versions_and_resolution(server: str, validator) -> None:  # type: ignore[no-untyped-def]
     history = get(server, "/collections/sn-spectra/versions").json()
-    assert [v["version"] for v in history["versions"]] == ["1.0.0", "1.1.0", "1.2.0"]
+    assert [v["version"] for v in history["versions"]] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
     assert all(v["release_notes"] for v in history["versions"])
     for request, exact in [
         ("1.2", "1.2.0"),
-        ("1", "1.2.0"),
+        ("1", "1.3.0"),
         ("1.0.0", "1.0.0"),
-        ("latest", "1.2.0"),
+        ("latest", "1.3.0"),
     ]:
         collection = get(server, f"/collections/sn-spectra/versions/{request}").json()
         assert collection["version"] == exact
@@ -60,8 +61,9 @@ def test_items_of_latest_version_validate(server: str, validator) -> None:  # ty
     }
     for feature in page["features"]:
         validate(feature, validator)
-        assert feature["assets"]["data"]["href"].startswith(server + "/assets/sn-spectra/1.2.0/")
-    one = get(server, "/collections/sn-spectra/items/sn-spectra-1.2.0-train").json()
+        assert feature["assets"]["data"]["href"].startswith(server + "/assets/sn-spectra/1.3.0/")
+        assert feature["assets"]["predictions-snid-xcorr"]["type"] == "text/csv"
+    one = get(server, "/collections/sn-spectra/items/sn-spectra-1.3.0-train").json()
     assert one["properties"][benchmark.COUNT] > 500
 
 
@@ -78,8 +80,8 @@ def test_search_get_and_post_with_paging(server: str) -> None:
     assert next_post["method"] == "POST" and next_post["body"]["token"]
     by_id = httpx.post(server + "/search", json={"ids": ["sn-spectra-1.0.0-test"]}).json()
     assert [f["id"] for f in by_id["features"]] == ["sn-spectra-1.0.0-test"]
-    dated = get(server, "/search", datetime="2006-01-01T00:00:00Z/..").json()
-    assert dated["numberMatched"] == 4
+    dated = get(server, "/search", datetime="2006-01-01T00:00:00Z/2010-01-01T00:00:00Z").json()
+    assert dated["numberMatched"] == 4  # the latest sn-spectra, not ogle3-variables (2018-)
     assert get(server, "/search", datetime="../2004-12-31T00:00:00Z").json()["numberMatched"] == 0
 
 
@@ -87,6 +89,10 @@ def test_benchmark_schema_is_served(server: str) -> None:
     served = get(server, benchmark.SCHEMA_PATH)
     assert served.headers["content-type"].startswith("application/schema+json")
     assert served.json() == benchmark.schema()
+    first = get(server, "/stac-extensions/benchmark/v1.0.0/schema.json").json()
+    assert first["$id"].endswith("/v1.0.0/schema.json") and "bench:card" not in str(first)
+    missing = get(server, "/stac-extensions/benchmark/v9.0.0/schema.json")
+    assert missing.status_code == 404 and "v1.1.0" in missing.json()["description"]
 
 
 @pytest.mark.parametrize(
@@ -129,4 +135,4 @@ def test_bad_post_bodies(server: str) -> None:
     unknown = httpx.post(server + "/search", json={"colections": ["sn-spectra"]})
     assert unknown.status_code == 400 and "colections" in unknown.json()["description"]
     version_error = get(server, "/collections/sn-spectra/versions/2").json()
-    assert version_error["available"] == ["1.0.0", "1.1.0", "1.2.0"]
+    assert version_error["available"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]

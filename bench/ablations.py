@@ -1,0 +1,87 @@
+"""The experiments behind the benchmark cards' lessons learned: variants of the published ML
+baselines, scored with the official metrics on every split of a running catalogue.
+
+    python bench/ablations.py --url http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, ClassVar
+
+import numpy as np
+import xarray as xr
+
+from astrobench.client import Client
+from astrobench.ingest import benchmarking
+from astrobench.ingest.baselines import spectra, variables
+from astrobench.ingest.baselines.base import Answers, Baseline
+
+
+class ForestWithMagnitude(variables.FeatureForest):
+    """The published forest plus the mean magnitude (which encodes the field's distance)."""
+
+    def _raw(self, data: xr.Dataset) -> Any:  # type: ignore[override]
+        mag = np.asarray(data["mean_mag"].values, dtype=float)[:, None]
+        return np.hstack([variables.FeatureForest._raw(data), mag])
+
+
+class ForestWithoutAbstention(variables.FeatureForest):
+    """The published forest, always naming a training class."""
+
+    def __init__(self, classes: Any, unknown_label: str | None = None) -> None:
+        super().__init__(classes, None)
+
+
+class PcaLogistic(Baseline):
+    """PCA (40 components) + logistic regression on continuum-flattened spectra."""
+
+    name: ClassVar[str] = "pca-logistic"
+    kind: ClassVar[str] = "ml"
+    description: ClassVar[str] = ""
+
+    def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
+        from sklearn.decomposition import PCA
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        self.model = make_pipeline(
+            PCA(n_components=40, random_state=0),
+            LogisticRegression(class_weight="balanced", max_iter=5000, C=0.1),
+        )
+        self.model.fit(
+            spectra._spectra(train, redshift=False)[0], train["label"].values.astype(str)
+        )
+
+    def predict(self, data: xr.Dataset) -> Answers:
+        flat = spectra._spectra(data, redshift=False)[0]
+        return Answers(labels=self.model.predict(flat).astype(object))
+
+
+VARIANTS: dict[str, list[type[Baseline]]] = {
+    "ogle3-variables": [variables.FeatureForest, ForestWithMagnitude, ForestWithoutAbstention],
+    "sn-spectra": [spectra.FluxLogistic, PcaLogistic, spectra.TemplateCrossCorrelation],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True)
+    args = parser.parse_args()
+    with Client(args.url) as client:
+        for name, variants in VARIANTS.items():
+            collection = client.collection(name)
+            splits = [s["name"] for s in collection["bench:splits"]]
+            data = {
+                s: client.open(name, collection["version"], s, cache=True).load() for s in splits
+            }
+            print(f"{name} {collection['version']}: macro-F1 per split")
+            print("  " + " ".join(f"{s:>11}" for s in ["variant", *splits]))
+            for variant in variants:
+                run = benchmarking.run(variant, collection, data)
+                values = [run.scores[s].metrics["macro_f1"] for s in splits]
+                print(f"  {variant.__name__:>11.11} " + " ".join(f"{v:11.3f}" for v in values))
+
+
+if __name__ == "__main__":
+    main()
