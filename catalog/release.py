@@ -112,14 +112,5 @@ class Release:
         """Storage key of an extra file, beside the splits of its version."""
         return f"{self.dataset}/{self.version}/{extra.path.name}"
 
-    def split(self, name: str) -> SplitFile:
-        for split in self.splits:
-            if split.name == name:
-                return split
-        raise InvalidParameter(
-            f"{self.dataset} {self.version} has no split {name!r}; splits: "
-            + ", ".join(s.name for s in self.splits)
-        )
-
     def item_id(self, split: SplitFile) -> str:
         return f"{self.dataset}-{self.version}-{split.name}"
