@@ -32,19 +32,17 @@ def split_entry(collection: dict[str, Any], split: str) -> dict[str, Any]:
 def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
     """The reference answers of ``split``, read from its data file."""
     criteria = split_entry(collection, split).get("criteria", {})
-    target = collection[benchmark.TARGET]
-    values = data[target]
+    values = data[collection[benchmark.TARGET]]
     ids = data[values.dims[0]].values.astype(str)
     regression = collection[benchmark.TASK] == "regression"
+    raw = values.values
     classes = [
         c["name"] for c in collection.get(benchmark.CLASSES, []) if not c.get("held_out", False)
     ]
     return Truth(
         split=split,
         ids=ids,
-        values=values.values.astype(float)
-        if regression
-        else values.values.astype(str).astype(object),
+        values=raw.astype(float) if regression else raw.astype(str).astype(object),
         classes=() if regression else tuple(classes),
         unknown_label=criteria.get("unknown_label"),
     )

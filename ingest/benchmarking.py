@@ -126,7 +126,8 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
     fields = {**release.benchmark, benchmark.BASELINES: entries}
     described = dataclasses.replace(release, benchmark=fields)
     card_path = workdir / f"{release.dataset}-{release.version}-card.md"
-    card_path.write_text(card.render(collection_record(described)), encoding="utf-8")
+    figures = [(f.title, f.path.name) for f in files if f.media_type == PNG]
+    card_path.write_text(card.render(collection_record(described), figures), encoding="utf-8")
     files.append(
         ExtraFile(
             key=CARD_KEY,

@@ -6,6 +6,7 @@ card and the structured fields can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from astrobench.catalog import benchmark
@@ -30,8 +31,9 @@ def _bullets(items: list[str]) -> list[str]:
     return [f"- {item}" for item in items] or ["- (none recorded)"]
 
 
-def render(collection: dict[str, Any]) -> str:
-    """The card of one version, as Markdown."""
+def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) -> str:
+    """The card of one version, as Markdown; ``figures`` are (title, file name) of diagnostic
+    figures published beside it, linked relatively."""
     card = collection.get(benchmark.CARD, {})
     splits = collection[benchmark.SPLITS]
     metrics = collection[benchmark.METRICS]
@@ -126,6 +128,10 @@ def render(collection: dict[str, Any]) -> str:
         lines.append("")
     else:
         lines += ["No baselines are published for this version.", ""]
+    if figures:
+        lines += ["### Diagnostics", ""]
+        lines += [f"![{title}]({name})" for title, name in figures]
+        lines.append("")
     sections = [
         ("Domain reference", card.get("domain_reference")),
         ("How the splits were made, and why", card.get("split_rationale")),

@@ -259,3 +259,5 @@ def test_figures_and_card_are_published(server: str, name: str, version: str) ->
         assert heading in card
     for baseline in record["bench:baselines"]:
         assert baseline["command"] in card
+        figure_name = assets[f"{baseline['name']}-confusion"]["href"].rsplit("/", 1)[1]
+        assert f"]({figure_name})" in card  # linked beside the card, relatively
