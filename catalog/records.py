@@ -100,6 +100,7 @@ def collection_record(
         "sci:citation": release.citation,
         "sci:publications": release.publications,
         "astrobench:release_notes": release.release_notes,
+        **({"astrobench:sources": release.sources} if release.sources else {}),
         **release.benchmark,
         benchmark.SPLITS: [_split_entry(s) for s in release.splits],
         "summaries": {

@@ -98,6 +98,8 @@ class Release:
     software: dict[str, str] = field(default_factory=dict)
     lineage: str = ""
     files: list[ExtraFile] = field(default_factory=list)
+    sources: list[dict[str, str]] = field(default_factory=list)
+    """The pinned packages the version was built from: name, version, sha256, url, licence."""
 
     def __post_init__(self) -> None:
         Version.parse(self.version)

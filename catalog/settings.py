@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from astrobench.catalog.doi import TEST_PREFIX
+
 
 def default_data_dir() -> Path:
     """``$XDG_DATA_HOME/astrobench``, else ``~/.local/share/astrobench``."""
@@ -27,6 +29,8 @@ class CatalogSettings(BaseSettings):
     """fsspec URL of the asset root; default ``<data_dir>/assets``."""
     source_dir: Path | None = None
     """Cache of verified source packages; default ``<data_dir>/sources``."""
+    doi_prefix: str = TEST_PREFIX
+    """DataCite prefix of every DOI (``10.NNNN``); the default is DataCite's test prefix."""
     auto_migrate: bool = True
     """Upgrade the schema on start; when False, refuse to start on an old schema (run
     ``astrobench db upgrade`` first)."""

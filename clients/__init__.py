@@ -37,6 +37,7 @@ __all__ = [
     "ServerError",
     "SplitNotFound",
     "VersionNotFound",
+    "cite",
     "evaluate",
     "open",
 ]
@@ -60,6 +61,16 @@ def open(
 
     with Client(url) as client:
         return client.open(name, version, split, cache=cache, cache_dir=cache_dir)
+
+
+def cite(
+    name: str, version: str | None = None, style: str = "bibtex", *, url: str | None = None
+) -> str:
+    """How to cite a dataset version (see ``Client.cite``)."""
+    from astrobench.client import Client
+
+    with Client(url) as client:
+        return client.cite(name, version, style)
 
 
 def evaluate(

