@@ -22,6 +22,7 @@ from astrobench.service import (
 )
 from astrobench.service.limits import BodyLimits
 from astrobench.service.settings import Settings
+from astrobench.service.splits import Splits
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.storage = AssetStorage(settings.storage_url)
-    app.state.truths = scoring.Truths(store, app.state.storage)
+    app.state.splits = Splits(store, app.state.storage)
     app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from astrobench.catalog import citation, datacite, schemaorg
+from astrobench.catalog import benchmark, citation, croissant, datacite, schemaorg
 from astrobench.catalog.citation import Citable
 from astrobench.catalog.doi import DoiScheme
 from astrobench.catalog.records import collection_path
@@ -30,33 +31,74 @@ EXPORTS: dict[str, tuple[str, Callable[[Citable, DoiScheme], str | dict[str, Any
     "cff": ("application/x-yaml", lambda c, _: citation.cff(c)),
     "text": ("text/plain; charset=utf-8", lambda c, _: citation.text(c)),
 }
-"""Format name -> (media type, renderer)."""
+"""Format name -> (media type, renderer) of the exports made from the citable view alone."""
+CROISSANT = "croissant"
+"""Croissant also needs each split's per-example table."""
 
 
 def scheme(request: Request) -> DoiScheme:
     return DoiScheme(deps.settings(request).doi_prefix)
 
 
-def version_citable(request: Request, dataset: str, version: str) -> Citable:
-    """The citable view of the version a request resolves to."""
+@dataclass(frozen=True)
+class Version:
+    """A resolved version as the exports read it: its records, rendered, and its citable view."""
+
+    collection: dict[str, Any]
+    items: list[dict[str, Any]]
+    citable: Citable
+
+
+def resolved(request: Request, dataset: str, version: str) -> Version:
     catalogue = deps.store(request)
     history = catalogue.history(dataset)
     exact = catalogue.resolve(dataset, version, history)
     collection = deps.collection_json(request, dataset, exact)
-    page = catalogue.items(dataset, exact)
-    items = [deps.item_json(request, item) for item in page.items]
-    return citation.citable(collection, items, history, scheme(request), deps.base_url(request))
+    items = [deps.item_json(request, item) for item in catalogue.items(dataset, exact).items]
+    found = citation.citable(collection, items, history, scheme(request), deps.base_url(request))
+    return Version(collection, items, found)
+
+
+def table_path(dataset: str, version: str, split: str) -> str:
+    return f"{collection_path(dataset, version)}/items/{dataset}-{version}-{split}/table.csv"
+
+
+@router.get(
+    "/collections/{dataset}/versions/{version}/items/{item}/table.csv",
+    summary="One row per example of a split (id and every per-example variable), as CSV",
+)
+def table(request: Request, dataset: str, version: str, item: str) -> Response:
+    exact = deps.store(request).resolve(dataset, version)
+    split = item.removeprefix(f"{dataset}-{exact}-")
+    if split == item:
+        raise HTTPException(404, f"{item!r} is not an item of {dataset} {exact}")
+    found = request.app.state.splits.table(dataset, exact, split)
+    return Response(found.text, media_type="text/csv", headers={"ETag": f'"sha256-{found.sha256}"'})
+
+
+def _croissant(request: Request, dataset: str, version: str) -> dict[str, Any]:
+    here = resolved(request, dataset, version)
+    exact = here.citable.version
+    tables = {}
+    for item in here.items:
+        split = item["properties"][benchmark.SPLIT]
+        url = deps.base_url(request) + table_path(dataset, exact, split)
+        tables[split] = (url, request.app.state.splits.table(dataset, exact, split))
+    return croissant.document(here.citable, here.collection, here.items, tables)
 
 
 @router.get(
     "/collections/{dataset}/versions/{version}/export/{name}",
-    summary="A version's metadata as DataCite 4.5 JSON, schema.org JSON-LD, BibTeX, CFF or text",
+    summary="A version's metadata: DataCite 4.5 JSON, schema.org or Croissant JSON-LD, BibTeX, "
+    "CFF or text",
 )
 def export(request: Request, dataset: str, version: str, name: str) -> Response:
+    if name == CROISSANT:
+        return _json(_croissant(request, dataset, version), "application/ld+json")
     if name not in EXPORTS:
-        raise HTTPException(404, f"no export {name!r}; exports: {', '.join(EXPORTS)}")
+        raise HTTPException(404, f"no export {name!r}; exports: {', '.join([*EXPORTS, CROISSANT])}")
     media_type, render = EXPORTS[name]
-    document = render(version_citable(request, dataset, version), scheme(request))
+    document = render(resolved(request, dataset, version).citable, scheme(request))
     if isinstance(document, dict):
         return _json(document, media_type)
     return Response(document, media_type=media_type)
@@ -67,7 +109,7 @@ def export(request: Request, dataset: str, version: str, name: str) -> Response:
     summary="The DataCite record of a dataset's concept DOI (resolves to the latest version)",
 )
 def concept(request: Request, dataset: str) -> Response:
-    latest = version_citable(request, dataset, "latest")
+    latest = resolved(request, dataset, "latest").citable
     landing = deps.base_url(request) + collection_path(dataset)
     record = datacite.concept_record(latest, scheme(request), landing)
     return _json(record, EXPORTS["datacite"][0])

@@ -1,47 +1,23 @@
 """Score predictions with the official metrics: ``POST /collections/{id}/versions/{v}/evaluate``.
-
-The truth of a split is read once from its published file and kept: a published version's files
-never change, so neither does its truth.
-"""
+The truth of a split is read once from its published file (see ``splits``)."""
 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
-import xarray as xr
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from astrobench.catalog import evaluation, metrics, predictions
 from astrobench.catalog.errors import InvalidParameter
-from astrobench.catalog.predictions import Truth
-from astrobench.catalog.records import asset_href
-from astrobench.catalog.storage import AssetStorage
-from astrobench.catalog.store import Store
 from astrobench.service import deps
 from astrobench.service.errors import responses
+from astrobench.service.splits import Splits
 
 router = APIRouter()
 
 EXAMPLE = "id,label,p_Ia,p_II,p_Ibc\nsn12345-1,Ia,0.8,0.15,0.05\n"
-
-
-class Truths:
-    """Truth of each (dataset, exact version, split), read from storage on first use."""
-
-    def __init__(self, store: Store, storage: AssetStorage, size: int = 64) -> None:
-        self.store, self.storage = store, storage
-        self.get = lru_cache(maxsize=size)(self._read)
-
-    def _read(self, dataset: str, version: str, split: str) -> Truth:
-        collection = self.store.collection(dataset, version)
-        evaluation.split_entry(collection, split)
-        item = self.store.item(dataset, f"{dataset}-{version}-{split}")
-        path = item["assets"]["data"]["href"].removeprefix(asset_href(""))
-        with self.storage.open(path) as handle, xr.open_dataset(handle, engine="h5netcdf") as data:
-            return evaluation.truth_of(collection, split, data.load())
 
 
 def _bodies(content_type: str, body: bytes, split: str | None) -> dict[str, str]:
@@ -99,10 +75,10 @@ def _report(request: Request, dataset: str, version: str, texts: dict[str, str])
     catalogue = deps.store(request)
     exact = catalogue.resolve(dataset, version)
     collection = catalogue.collection(dataset, exact)
-    truths: Truths = request.app.state.truths
+    splits: Splits = request.app.state.splits
     scores = {}
     for split, text in texts.items():
-        truth = truths.get(dataset, exact, split)
+        truth = splits.truth(dataset, exact, split)
         criteria = evaluation.split_entry(collection, split).get("criteria")
         scores[split] = metrics.score(truth, predictions.parse(text, truth), criteria)
     return evaluation.report(collection, scores)

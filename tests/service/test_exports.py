@@ -117,3 +117,30 @@ def test_client_cite(server: str) -> None:
         astrobench.cite("sn-spectra", "1.0", "ris", url=server)
     with pytest.raises(astrobench.DatasetNotFound):
         astrobench.cite("sn-spectro", url=server)
+
+
+@pytest.mark.parametrize(("name", "version"), SHIPPED)
+def test_croissant_validates_and_its_records_load(server: str, name: str, version: str) -> None:
+    import mlcroissant as mlc
+
+    document = export(server, name, version, "croissant").json()
+    assert document["conformsTo"] == "http://mlcommons.org/croissant/1.1"
+    assert document["rai:dataLimitations"] and document["rai:dataCollection"]
+    dataset = mlc.Dataset(jsonld=document)
+    assert not dataset.metadata.issues.errors
+    assert not dataset.metadata.issues.warnings, dataset.metadata.issues.report()
+    counts = {
+        s["name"]: s["count"]
+        for s in httpx.get(f"{server}/collections/{name}/versions/{version}").json()["bench:splits"]
+    }
+    for split, count in counts.items():
+        records = list(dataset.records(record_set=split))
+        assert len(records) == count
+        labels = {r[f"{split}/label"].decode() for r in records}
+        assert labels and labels <= {"Ia", "II", "Ibc", *CLASSES_OGLE}
+    netcdf = {d["@id"]: d for d in document["distribution"]}
+    head = httpx.head(netcdf["test-netcdf"]["contentUrl"])
+    assert netcdf["test-netcdf"]["sha256"] in head.headers["etag"]
+
+
+CLASSES_OGLE = {"RRab", "RRc", "RRd", "Cep-F", "Cep-1O", "DSCT", "Mira", "SRV", "OSARG", "T2Cep"}

@@ -1,0 +1,40 @@
+"""What the service reads from a published split file, read once and kept: a published version's
+files never change, so neither does anything derived from them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import xarray as xr
+
+from astrobench.catalog import benchmark, croissant, evaluation
+from astrobench.catalog.predictions import Truth
+from astrobench.catalog.records import asset_href
+from astrobench.catalog.storage import AssetStorage
+from astrobench.catalog.store import Store
+
+
+class Splits:
+    """Truth and per-example table of each (dataset, exact version, split)."""
+
+    def __init__(self, store: Store, storage: AssetStorage, size: int = 64) -> None:
+        self.store, self.storage = store, storage
+        self.truth = lru_cache(maxsize=size)(self._truth)
+        self.table = lru_cache(maxsize=size)(self._table)
+
+    def _read(self, dataset: str, version: str, split: str) -> tuple[dict[str, Any], xr.Dataset]:
+        collection = self.store.collection(dataset, version)
+        evaluation.split_entry(collection, split)
+        item = self.store.item(dataset, f"{dataset}-{version}-{split}")
+        path = item["assets"]["data"]["href"].removeprefix(asset_href(""))
+        with self.storage.open(path) as handle, xr.open_dataset(handle, engine="h5netcdf") as data:
+            return collection, data.load()
+
+    def _truth(self, dataset: str, version: str, split: str) -> Truth:
+        collection, data = self._read(dataset, version, split)
+        return evaluation.truth_of(collection, split, data)
+
+    def _table(self, dataset: str, version: str, split: str) -> croissant.Table:
+        collection, data = self._read(dataset, version, split)
+        return croissant.table(data, collection[benchmark.TARGET])
