@@ -19,7 +19,7 @@ import xarray as xr
 from astrobench.catalog import benchmark, evaluation, metrics, predictions
 from astrobench.catalog.records import collection_record
 from astrobench.catalog.release import CSV, MARKDOWN, PNG, ExtraFile, Release
-from astrobench.ingest import card, diagnostics
+from astrobench.ingest import card, diagnostics, quicklook
 from astrobench.ingest.baselines.base import Answers, Baseline, load
 from astrobench.ingest.recipe import Recipe
 
@@ -123,10 +123,23 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
                 "scores": {split: score.metrics for split, score in result.scores.items()},
             }
         )
+    quick = quicklook.draw(
+        collection, data, workdir / f"{release.dataset}-{release.version}-quicklook.png"
+    )
+    if quick is not None:
+        files.append(
+            ExtraFile(
+                key="quicklook",
+                path=quick,
+                media_type=PNG,
+                title=quicklook.TITLE,
+                roles=("overview", "thumbnail"),
+            )
+        )
     fields = {**release.benchmark, benchmark.BASELINES: entries}
     described = dataclasses.replace(release, benchmark=fields)
     card_path = workdir / f"{release.dataset}-{release.version}-card.md"
-    figures = [(f.title, f.path.name) for f in files if f.media_type == PNG]
+    figures = [(f.title, f.path.name) for f in files if "diagnostics" in f.roles]
     card_path.write_text(card.render(collection_record(described), figures), encoding="utf-8")
     files.append(
         ExtraFile(

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +24,7 @@ from astrobench.catalog.errors import (
     VersionExists,
     VersionNotFound,
 )
+from astrobench.service.negotiate import NotAcceptable, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ STATUS: dict[type[CatalogError], int] = {
     StorageUnavailable: 503,
     Unauthorized: 401,
     Forbidden: 403,
+    NotAcceptable: 406,
 }
 
 
@@ -50,6 +52,8 @@ class ErrorBody(BaseModel):
     """Dataset ids close to an unknown one."""
     available: list[str] | None = None
     """Versions (or drafts) that do exist."""
+    offered: list[str] | None = None
+    """Media types a resource is offered as (406)."""
     problems: list[str] | None = None
     """Every problem found in a predictions file."""
 
@@ -59,6 +63,7 @@ _MEANING = {
     401: "No valid bearer token",
     403: "The token may not write this dataset",
     404: "Unknown dataset, version, draft, item or asset",
+    406: "None of the offered media types is acceptable; the body lists them",
     409: "A published version is immutable",
     413: "Request body too large",
     415: "Request body is not JSON (or CSV where predictions are scored)",
@@ -83,6 +88,8 @@ def error_body(error: CatalogError) -> dict[str, object]:
         body["available"] = error.available
     if isinstance(error, InvalidPredictions):
         body["problems"] = error.problems
+    if isinstance(error, NotAcceptable):
+        body["offered"] = error.offered
     return body
 
 
@@ -97,10 +104,14 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into ``{"code", "description"}`` JSON."""
 
     @app.exception_handler(CatalogError)
-    async def catalog_error(_: Request, error: CatalogError) -> JSONResponse:
+    async def catalog_error(request: Request, error: CatalogError) -> Response:
         status = status_of(error)
         if status >= 500:
             log.error("%s: %s", error.code, error.description)
+        if status in (404, 406) and wants_html(request):
+            from astrobench.service import pages
+
+            return pages.error(request, status, error_body(error))
         return JSONResponse(error_body(error), status_code=status)
 
     @app.exception_handler(RequestValidationError)
@@ -115,8 +126,13 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         code = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "HTTPError")
+        if error.status_code == 404 and wants_html(request):
+            from astrobench.service import pages
+
+            body = {"code": code, "description": str(error.detail)}
+            return pages.error(request, 404, body)
         return JSONResponse(
             {"code": code, "description": str(error.detail)},
             status_code=error.status_code,

@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from astrobench.catalog import benchmark, cql2
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES, json_schema
 from astrobench.catalog.records import collection_path
-from astrobench.catalog.search import Page
-from astrobench.service import deps
+from astrobench.catalog.search import Page, SearchQuery
+from astrobench.service import deps, negotiate, pages
 from astrobench.service.errors import READ_ERRORS
 from astrobench.service.fields import COLLECTION_DEFAULT, ITEM_DEFAULT, Fields
+from astrobench.service.negotiate import HTML, JSON
 from astrobench.service.params import SearchBody, SearchParams
 
 router = APIRouter(responses=READ_ERRORS)
@@ -63,8 +64,14 @@ CONFORMANCE = [
 Params = Annotated[SearchParams, Depends()]
 
 
-@router.get("/", summary="Landing page")
-def landing(request: Request) -> dict[str, Any]:
+@router.get(
+    "/", summary="Landing page (HTML for browsers: the list of benchmarks)", response_model=None
+)
+def landing(request: Request) -> dict[str, Any] | Response:
+    if negotiate.choose(request.headers.get("accept"), [JSON, HTML]) == HTML:
+        page = deps.store(request).search_collections(SearchQuery(limit=1000))
+        found = [deps.collection_json(request, c["id"], c["version"], c) for c in page.items]
+        return pages.catalogue(request, found, None)
     settings = deps.settings(request)
     latest = deps.store(request).latest_versions()
     links = [
@@ -107,10 +114,17 @@ def conformance() -> dict[str, Any]:
     "/collections",
     summary="Collection search over the latest version of every dataset",
     description="Filter by free text (q), CQL2 over /collections-queryables (task, modality, "
-    "licence, keywords, provenance, split roles...), datetime, cone and wavelength; sort; page.",
+    "licence, keywords, provenance, split roles...), datetime, cone and wavelength; sort; page. "
+    "Browsers get the searchable HTML list.",
+    response_model=None,
 )
-def collections(request: Request, params: Params) -> dict[str, Any]:
+def collections(request: Request, params: Params) -> dict[str, Any] | Response:
+    html = negotiate.choose(request.headers.get("accept"), [JSON, HTML]) == HTML
     query, fields = params.query(deps.settings(request).max_limit)
+    if html:
+        page = deps.store(request).search_collections(query)
+        found = [deps.collection_json(request, c["id"], c["version"], c) for c in page.items]
+        return pages.catalogue(request, found, request.query_params.get("q"))
     page = deps.store(request).search_collections(query)
     found = [
         fields.apply(deps.collection_json(request, c["id"], c["version"], c), COLLECTION_DEFAULT)
@@ -131,9 +145,16 @@ def collections(request: Request, params: Params) -> dict[str, Any]:
     }
 
 
-@router.get("/collections/{dataset}", summary="A dataset: its latest version, with version links")
-def collection(request: Request, dataset: str) -> dict[str, Any]:
-    return deps.collection_json(request, dataset, deps.store(request).resolve(dataset, None))
+@router.get(
+    "/collections/{dataset}",
+    summary="A dataset: its latest version, with version links",
+    description="Content negotiation: STAC JSON by default; HTML, DataCite JSON "
+    "(application/vnd.datacite.datacite+json), schema.org (application/ld+json) or Croissant "
+    '(application/ld+json; profile="http://mlcommons.org/croissant/1.1") on request.',
+    response_model=None,
+)
+def collection(request: Request, dataset: str) -> dict[str, Any] | Response:
+    return pages.negotiated(request, dataset, None)
 
 
 def _queryables_response(request: Request, path: str, title: str, which: Any) -> dict[str, Any]:

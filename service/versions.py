@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from astrobench.catalog.errors import ItemNotFound
 from astrobench.catalog.records import collection_path, iso
-from astrobench.service import deps
+from astrobench.service import deps, pages
 from astrobench.service.errors import READ_ERRORS
 from astrobench.service.stac import Params, version_items
 
@@ -51,10 +51,12 @@ def versions(request: Request, dataset: str) -> dict[str, Any]:
 @router.get(
     "/collections/{dataset}/versions/{version}",
     summary="A version's collection; '1.2' resolves to the newest 1.2.x, 'latest' to the latest",
+    description="Content negotiation as for /collections/{dataset}: the version's DOI resolves "
+    "here, and browsers get its landing page.",
+    response_model=None,
 )
-def version(request: Request, dataset: str, version: str) -> dict[str, Any]:
-    exact = deps.store(request).resolve(dataset, version)
-    return deps.collection_json(request, dataset, exact)
+def version(request: Request, dataset: str, version: str) -> dict[str, Any] | Response:
+    return pages.negotiated(request, dataset, version)
 
 
 @router.get("/collections/{dataset}/versions/{version}/items", summary="Items of one version")

@@ -1,0 +1,71 @@
+"""The quick-look figure of a version, made at ingest: a few training examples of each class, as
+a person would first look at them (spectra stacked; light curves folded at their period)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from astrobench.catalog import benchmark
+
+PER_CLASS = 2
+TITLE = "Quick look: training examples of each class"
+
+
+def _examples(data: xr.Dataset, target: str) -> list[tuple[str, int]]:
+    """(class, index) of the first ``PER_CLASS`` examples of each class, in file order."""
+    labels = data[target].values.astype(str)
+    chosen = []
+    for name in dict.fromkeys(labels.tolist()):
+        chosen += [(name, int(i)) for i in np.flatnonzero(labels == name)[:PER_CLASS]]
+    return chosen
+
+
+def draw(collection: Mapping[str, Any], data: Mapping[str, xr.Dataset], path: Path) -> Path | None:
+    """Draw the quick look of ``collection`` from its train split; None for other modalities."""
+    from matplotlib.figure import Figure
+
+    modality = collection[benchmark.MODALITY]
+    train = next(data[s["name"]] for s in collection[benchmark.SPLITS] if s["role"] == "train")
+    examples = _examples(train, collection[benchmark.TARGET])
+    if modality == "spectrum":
+        figure = Figure(figsize=(9, 1.1 * len(examples) + 1), layout="constrained")
+        ax = figure.subplots()
+        wavelength = train["wavelength"].values
+        for offset, (name, i) in enumerate(reversed(examples)):
+            flux = train["flux"].values[i].astype(float)
+            scale = np.nanmedian(np.abs(flux)) or 1.0
+            ax.plot(wavelength, flux / scale + 2.5 * offset, lw=0.7)
+            ax.text(wavelength[-1], 2.5 * offset + 1, f" {name}", va="center", fontsize=8)
+        ax.set_xlabel(f"observed wavelength ({train['wavelength'].attrs.get('units', '')})")
+        ax.set_ylabel("flux / median, offset")
+        ax.set_yticks([])
+    elif modality == "light-curve":
+        columns = 4
+        rows = int(np.ceil(len(examples) / columns))
+        figure = Figure(figsize=(9, 2.0 * rows + 0.6), layout="constrained")
+        axes = figure.subplots(rows, columns, squeeze=False).ravel()
+        for ax, (name, i) in zip(axes, examples, strict=False):
+            period = float(train["period"].values[i])
+            times = train["time"].values[i]
+            times = (
+                (times - times[0]) / np.timedelta64(1, "D") if times.dtype.kind == "M" else times
+            )
+            phase = (times / period) % 1.0 if np.isfinite(period) else times
+            ax.errorbar(
+                phase, train["mag"].values[i], train["mag_err"].values[i], fmt=".", ms=2, lw=0.3
+            )
+            ax.invert_yaxis()
+            ax.set_title(f"{name}, P = {period:.3g} d", fontsize=8)
+            ax.tick_params(labelsize=6)
+        for ax in axes[len(examples) :]:
+            ax.set_axis_off()
+    else:
+        return None
+    figure.suptitle(f"{collection['id']} {collection['version']}: {TITLE.lower()}")
+    figure.savefig(path, dpi=80, metadata={"Software": None})
+    return path

@@ -1,0 +1,195 @@
+"""Landing pages: the catalogue, each dataset and each version as HTML, for people and search
+engines (schema.org JSON-LD embedded). A DOI resolves to the version's page."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from astrobench.catalog import benchmark, citation, schemaorg
+from astrobench.catalog.doi import DoiScheme
+from astrobench.catalog.records import collection_path, iso
+from astrobench.service import deps, exports, negotiate
+from astrobench.service.exports import resolved, scheme
+
+CARD_HEADINGS = {
+    "domain_reference": "Domain reference",
+    "split_rationale": "How the splits were made, and why",
+    "metric_rationale": "Why these metrics",
+    "robustness_tests": "Robustness tests",
+    "out_of_scope": "Where a model trained here should not be used",
+    "lessons_learned": "Lessons learned and approaches that failed",
+    "data_location": "Where the data are",
+    "code_location": "Where the code is",
+}
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("astrobench.service", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(request: Request, template: str, code: int = 200, **context: Any) -> HTMLResponse:
+    settings = deps.settings(request)
+    page = (
+        _templates()
+        .get_template(template)
+        .render(base=deps.base_url(request), site_title=settings.title, **context)
+    )
+    return HTMLResponse(page, status_code=code)
+
+
+def catalogue(request: Request, collections: list[dict[str, Any]], q: str | None) -> HTMLResponse:
+    return render(
+        request,
+        "catalogue.html",
+        collections=collections,
+        q=q,
+        description=deps.settings(request).description,
+    )
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size = size / 1000  # type: ignore[assignment]
+    return f"{size} B"
+
+
+def _scores(record: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    splits = [s for s in record.get(benchmark.SPLITS, []) if s["role"] != "train"]
+    primary = next((m["name"] for m in record[benchmark.METRICS] if m.get("primary")), "")
+    rows = []
+    for b in record.get(benchmark.BASELINES, []):
+        values = []
+        for s in splits:
+            metric = s.get("criteria", {}).get("primary", primary)
+            value = b.get("scores", {}).get(s["name"], {}).get(metric)
+            values.append("-" if value is None else f"{value:.3f}")
+        rows.append({**b, "cells": values})
+    return [s["name"] for s in splits], rows
+
+
+def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
+    """The page of one version (``requested`` may be ``latest`` or a prefix)."""
+    here = resolved(request, dataset, requested)
+    record, c = here.collection, here.citable
+    catalogue = deps.store(request)
+    history = catalogue.history(dataset)
+    latest = catalogue.resolve(dataset, None, history)
+    summary = next(h for h in history if h.version == c.version)
+    ids: DoiScheme = scheme(request)
+    splits, baselines = _scores(record)
+    assets = record.get("assets", {})
+    figures = [a for a in assets.values() if "diagnostics" in a.get("roles", [])]
+    quicklook = next(
+        (
+            a
+            for a in assets.values()
+            if "overview" in a.get("roles", []) and "diagnostics" not in a.get("roles", [])
+        ),
+        None,
+    )
+    card = record.get(benchmark.CARD, {})
+    downloads = [
+        {
+            "href": f["href"],
+            "title": f.get("title", f["href"].rsplit("/", 1)[-1]),
+            "size": _size(int(f.get("file:size", 0))),
+            "sha256": str(f.get("file:checksum", ""))[4:],
+        }
+        for f in c.files
+    ]
+    jsonld = json.dumps(schemaorg.dataset(c), ensure_ascii=False).replace("</", "<\\/")
+    version_url = deps.base_url(request) + collection_path(dataset, c.version)
+    return render(
+        request,
+        "dataset.html",
+        c=c,
+        record=record,
+        status=summary.status.value,
+        reason=summary.reason,
+        successor=summary.successor,
+        is_latest=c.version == latest,
+        latest=latest,
+        self_url=version_url,
+        version_url=version_url,
+        jsonld=jsonld,
+        licence_links=[link for link in record.get("links", []) if link.get("rel") == "license"],
+        classes=[cl["name"] for cl in record.get(benchmark.CLASSES, [])],
+        primary=next((m["name"] for m in record[benchmark.METRICS] if m.get("primary")), ""),
+        scored_splits=splits,
+        baselines=baselines,
+        figures=figures,
+        quicklook=quicklook,
+        card=[(CARD_HEADINGS[k], card[k]) for k in CARD_HEADINGS if card.get(k)],
+        card_href=assets.get("card", {}).get("href"),
+        limitations=record.get(benchmark.LIMITATIONS, []),
+        downloads=downloads,
+        open_line=f'import astrobench\nds = astrobench.open("{dataset}", version="{c.version}", '
+        f'split="{record[benchmark.SPLITS][0]["name"]}")',
+        citation_text=citation.text(c),
+        bibtex=citation.bibtex(c),
+        history=[
+            {
+                "version": h.version,
+                "published": iso(h.published)[:10],
+                "status": h.status.value,
+                "doi": ids.version(dataset, h.version),
+                "notes": catalogue.collection(dataset, h.version).get(
+                    "astrobench:release_notes", ""
+                ),
+            }
+            for h in history
+        ],
+    )
+
+
+def error(request: Request, status: int, body: dict[str, Any]) -> HTMLResponse:
+    """A helpful error page: what was wrong, and links to what does exist."""
+    path = request.url.path.strip("/").split("/")
+    dataset = path[1] if len(path) > 1 and path[0] == "collections" else ""
+    title = {404: "Not found", 406: "Not acceptable"}.get(status, "Error")
+    return render(
+        request,
+        "error.html",
+        code=status,
+        status=status,
+        title=title,
+        description=body.get("description", ""),
+        suggestions=body.get("suggestions"),
+        available=body.get("available"),
+        dataset=dataset,
+    )
+
+
+def negotiated(request: Request, dataset: str, requested: str | None) -> Response | dict[str, Any]:
+    """A version as the client asks for it: STAC JSON (default), HTML, DataCite or Croissant."""
+    offered = [
+        negotiate.JSON,
+        negotiate.HTML,
+        negotiate.DATACITE,
+        negotiate.SCHEMA_ORG,
+        negotiate.CROISSANT,
+    ]
+    chosen = negotiate.choose(request.headers.get("accept"), offered)
+    exact = deps.store(request).resolve(dataset, requested)
+    if chosen == negotiate.HTML:
+        return version(request, dataset, exact)
+    if chosen == negotiate.JSON:
+        return deps.collection_json(request, dataset, exact)
+    name = {negotiate.DATACITE: "datacite", negotiate.SCHEMA_ORG: "schemaorg"}.get(
+        chosen, exports.CROISSANT
+    )
+    return exports.export(request, dataset, exact, name)
