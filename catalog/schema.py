@@ -131,6 +131,20 @@ class AssetRow(Base):
     media_type: Mapped[str] = mapped_column(String(100))
 
 
+class DoiRow(Base):
+    """A DOI and its DataCite state: ``draft`` (reserved) or ``findable`` (registered)."""
+
+    __tablename__ = "dois"
+    __table_args__ = (Index("ix_dois_dataset", "dataset_id"),)
+    doi: Mapped[str] = mapped_column(String(200), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str | None] = mapped_column(String(50))
+    """None for a dataset's concept DOI."""
+    state: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[datetime] = mapped_column(DateTime())
+
+
 class TokenRow(Base):
     """An API token, stored only as its SHA-256 digest."""
 

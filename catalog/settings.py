@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from astrobench.catalog.doi import TEST_PREFIX
+from astrobench.catalog.doi import TEST_PREFIX, DoiScheme
+
+if TYPE_CHECKING:
+    from astrobench.catalog.minting import DataCiteApi
 
 
 def default_data_dir() -> Path:
@@ -31,6 +35,14 @@ class CatalogSettings(BaseSettings):
     """Cache of verified source packages; default ``<data_dir>/sources``."""
     doi_prefix: str = TEST_PREFIX
     """DataCite prefix of every DOI (``10.NNNN``); the default is DataCite's test prefix."""
+    base_url: str = ""
+    """Public root URL (where DOIs resolve, and behind a proxy); by default taken from each
+    request, and ``http://127.0.0.1:8000`` where there is none (ingest)."""
+    datacite_url: str = "https://api.test.datacite.org"
+    """DataCite REST API that registers DOIs (``https://api.datacite.org`` in production)."""
+    datacite_user: str = ""
+    """DataCite repository id; without it (and the password) DOIs stay reserved drafts."""
+    datacite_password: SecretStr | None = None
     auto_migrate: bool = True
     """Upgrade the schema on start; when False, refuse to start on an old schema (run
     ``astrobench db upgrade`` first)."""
@@ -44,6 +56,22 @@ class CatalogSettings(BaseSettings):
         if self.source_dir is None:
             self.source_dir = self.data_dir / "sources"
         return self
+
+    def public_url(self) -> str:
+        return (self.base_url or "http://127.0.0.1:8000").rstrip("/")
+
+    def doi_scheme(self) -> DoiScheme:
+        return DoiScheme(self.doi_prefix)
+
+    def datacite(self) -> DataCiteApi | None:
+        """The DataCite API to register DOIs with, or None where no credentials are set."""
+        if not (self.datacite_user and self.datacite_password):
+            return None
+        from astrobench.catalog.minting import DataCiteApi
+
+        return DataCiteApi(
+            self.datacite_url, self.datacite_user, self.datacite_password.get_secret_value()
+        )
 
     def prepare(self) -> None:
         """Create the local folders the defaults point at."""

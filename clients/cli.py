@@ -120,6 +120,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     publish = _server_module("astrobench.ingest.publish")
     store_module = _server_module("astrobench.catalog.store")
     storage_module = _server_module("astrobench.catalog.storage")
+    minting = _server_module("astrobench.catalog.minting")
     if args.all == bool(args.name):
         raise SystemExit(
             "astrobench ingest: give a dataset NAME or --all, not both; datasets: "
@@ -140,10 +141,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 storage,
                 settings.source_dir,
                 report=lambda line: print(line, file=sys.stderr, flush=True),
+                mint=lambda dataset, version: minting.mint(
+                    store,
+                    settings.doi_scheme(),
+                    settings.public_url(),
+                    dataset,
+                    version,
+                    settings.datacite(),
+                ),
             )
     finally:
         store.close()
     return 0
+
+
+def cmd_doi(args: argparse.Namespace) -> int:
+    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
+    settings.prepare()
+    minting = _server_module("astrobench.catalog.minting")
+    store = _server_module("astrobench.catalog.store").Store(settings.database_url)
+    try:
+        store.create()
+        if args.action == "sync":
+            api = settings.datacite()
+            if api is None:
+                print(
+                    "no DataCite credentials (ASTROBENCH_DATACITE_USER/_PASSWORD): DOIs stay reserved drafts",
+                    file=sys.stderr,
+                )
+            states = minting.sync(store, settings.doi_scheme(), settings.public_url(), api)
+        else:
+            states = minting.states(store)
+        for s in states:
+            note = f"\t{s.message}" if s.message else ""
+            print(f"{s.doi}\t{s.state}{note}")
+    finally:
+        store.close()
+    return 0 if all(s.state == "findable" for s in states) or args.action == "list" else 1
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
@@ -310,6 +344,13 @@ def parser() -> argparse.ArgumentParser:
     for action in token_actions.choices.values():
         store_options(action)
     token.set_defaults(run=cmd_token)
+
+    doi = commands.add_parser(
+        "doi", help="list DOIs and their DataCite state, or register pending ones"
+    )
+    doi.add_argument("action", choices=["list", "sync"])
+    store_options(doi)
+    doi.set_defaults(run=cmd_doi)
 
     def client_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--url", help="catalogue URL (ASTROBENCH_URL)")

@@ -60,8 +60,10 @@ def ingest(
     storage: AssetStorage,
     source_dir: Path,
     report: Callable[[str], None] = print,
+    mint: Callable[[str, str], object] | None = None,
 ) -> list[Outcome]:
-    """Fetch a recipe's sources once, then build and publish each requested version in order."""
+    """Fetch a recipe's sources once, then build and publish each requested version in order;
+    ``mint`` registers each newly published version's DOI."""
     for version in versions:
         recipe.check_version(version)
     report(f"{recipe.name}: fetching {len(recipe.sources)} pinned source package(s)")
@@ -77,5 +79,7 @@ def ingest(
                 release = with_baselines(recipe, release, Path(tmp))
             outcome = publish(release, store, storage)
         report(f"{recipe.name} {version}: {outcome.status}")
+        if mint is not None and outcome.status == "published":
+            mint(recipe.name, version)
         outcomes.append(outcome)
     return outcomes

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from astrobench.catalog import benchmark, citation, croissant, datacite, schemaorg
+from astrobench.catalog import benchmark, citation, croissant, datacite, minting, schemaorg
 from astrobench.catalog.citation import Citable
 from astrobench.catalog.doi import DoiScheme
 from astrobench.catalog.records import collection_path
@@ -51,12 +51,9 @@ class Version:
 
 def resolved(request: Request, dataset: str, version: str) -> Version:
     catalogue = deps.store(request)
-    history = catalogue.history(dataset)
-    exact = catalogue.resolve(dataset, version, history)
-    collection = deps.collection_json(request, dataset, exact)
-    items = [deps.item_json(request, item) for item in catalogue.items(dataset, exact).items]
-    found = citation.citable(collection, items, history, scheme(request), deps.base_url(request))
-    return Version(collection, items, found)
+    exact = catalogue.resolve(dataset, version)
+    base = deps.base_url(request)
+    return Version(*minting.stored_version(catalogue, scheme(request), base, dataset, exact))
 
 
 def table_path(dataset: str, version: str, split: str) -> str:

@@ -10,8 +10,6 @@ class Settings(CatalogSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    base_url: str = ""
-    """Public root URL when behind a proxy; by default taken from each request."""
     title: str = "astrobench"
     description: str = (
         "Versioned, citable machine-learning benchmark datasets for astronomy, as a STAC API."
@@ -19,3 +17,6 @@ class Settings(CatalogSettings):
     max_limit: int = 1000
     max_body_bytes: int = 16 * 1024 * 1024
     """Largest request body accepted (413 above it)."""
+
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from astrobench.catalog import minting
 from astrobench.catalog.auth import Principal, authenticate
 from astrobench.catalog.errors import (
     DatasetNotFound,
@@ -187,7 +188,21 @@ def publish(request: Request, dataset: str, body: PublishBody, writer: Writer) -
     assets = _assets(items)
     _verify_files(request, assets)
     store.publish(body.collection, items, assets)
+    _mint(request, dataset, version)
     return _created(request, location, created=True)
+
+
+def _mint(request: Request, dataset: str, version: str) -> None:
+    """Register the new version's DOI (a reserved draft when DataCite is not configured)."""
+    settings = deps.settings(request)
+    minting.mint(
+        deps.store(request),
+        settings.doi_scheme(),
+        deps.base_url(request),
+        dataset,
+        version,
+        settings.datacite(),
+    )
 
 
 # -- drafts --------------------------------------------------------------------------------------
@@ -341,6 +356,7 @@ def publish_draft(request: Request, dataset: str, version: str, writer: Writer) 
     assets = _assets(items)
     _verify_files(request, assets)
     store.publish_draft(dataset, version, assets, checked_at=checked)
+    _mint(request, dataset, version)
     return _created(request, location, created=True)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from astrobench.catalog import auth
+from astrobench.catalog import auth, minting
 from astrobench.catalog.errors import StorageUnavailable
 from astrobench.catalog.records import release_records
 from astrobench.catalog.storage import AssetStorage
@@ -97,6 +97,11 @@ def test_publish_retry_and_immutability(api: Api, tmp_path: Path) -> None:
     created = api.client.post(url, json=body(records), headers=api.curator)
     assert created.status_code == 201
     assert created.headers["location"].endswith("/collections/toy-spectra/versions/1.0.0")
+    reserved = {s.doi: s.state for s in minting.states(api.client.app.state.store)}  # type: ignore[attr-defined]
+    assert reserved == {  # no DataCite credentials here: reserved drafts
+        "10.5072/astrobench.toy-spectra": "draft",
+        "10.5072/astrobench.toy-spectra.v1.0.0": "draft",
+    }
     retried = api.client.post(url, json=body(records), headers=api.curator)
     assert retried.status_code == 200  # the same version again: nothing changes
     before = api.client.get("/collections/toy-spectra/versions/1.0.0/items").json()
