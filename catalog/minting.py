@@ -54,15 +54,10 @@ class DataCiteApi:
     password: str
     timeout: float = 30.0
 
-    def register(self, doi: str, attributes: dict[str, Any]) -> None:
-        """Create or update ``doi`` with ``attributes`` and make it findable."""
-        body = {
-            "data": {
-                "id": doi,
-                "type": "dois",
-                "attributes": {**attributes, "event": "publish"},
-            }
-        }
+    def register(self, doi: str, attributes: dict[str, Any], publish: bool = True) -> None:
+        """Create or update ``doi`` with ``attributes``: findable, or a DataCite draft."""
+        event = {"event": "publish"} if publish else {}
+        body = {"data": {"id": doi, "type": "dois", "attributes": {**attributes, **event}}}
         try:
             response = httpx.put(
                 f"{self.url.rstrip('/')}/dois/{quote(doi, safe='')}",
@@ -99,6 +94,22 @@ def _save(
         row = session.get(DoiRow, doi) or DoiRow(doi=doi, dataset_id=dataset, version=version)
         row.state, row.message, row.updated = state, message, utc_now()
         session.add(row)
+
+
+def reserve(
+    store: Store, scheme: DoiScheme, dataset: str, version: str, api: DataCiteApi | None
+) -> DoiState:
+    """Reserve the DOI of a draft version: a DataCite draft with ``api``, else locally."""
+    doi = scheme.version(dataset, version)
+    message = "reserved: no DataCite credentials configured"
+    if api is not None:
+        try:
+            api.register(doi, {"doi": doi}, publish=False)
+            message = "reserved at DataCite as a draft"
+        except RegistrationFailed as error:
+            message = str(error)
+    _save(store, doi, dataset, version, DRAFT, message)
+    return next(s for s in states(store, dataset) if s.doi == doi)
 
 
 def mint(

@@ -216,6 +216,8 @@ def create_collection(request: Request, body: JsonObject, writer: Writer) -> Res
     if version in store.drafts(dataset):
         raise VersionExists(f"draft {dataset} {version} exists; replace it with PUT")
     store.put_draft(body)
+    settings = deps.settings(request)
+    minting.reserve(store, settings.doi_scheme(), dataset, version, settings.datacite())
     return _created(request, _draft_path(dataset, version), created=True)
 
 
