@@ -60,11 +60,13 @@ def catalogue(request: Request, collections: list[dict[str, Any]], q: str | None
 
 
 def _size(size: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size = size / 1000  # type: ignore[assignment]
-    return f"{size} B"
+    """Bytes for people: 950 B, 12.3 kB, 1.9 MB."""
+    value, unit = float(size), "B"
+    for larger in ("kB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{value:.0f} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 def _scores(record: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
