@@ -20,13 +20,19 @@ class AssetStorage:
         self.url = url.rstrip("/")
         self.fs: fsspec.AbstractFileSystem
         self.fs, self.root = url_to_fs(self.url, **options)
-        if getattr(self.fs, "protocol", None) in ("file", ("file", "local")):
+        if self.local:
             self.fs.makedirs(self.root, exist_ok=True)
 
+    @property
+    def local(self) -> bool:
+        return getattr(self.fs, "protocol", None) in ("file", ("file", "local"))
+
     def ping(self) -> None:
-        """Raise ``StorageUnavailable`` unless the asset root can be reached."""
+        """Raise ``StorageUnavailable`` unless the asset root can be reached (for an object
+        store, its bucket: prefixes exist only once something is stored under them)."""
+        where = self.root if self.local else self.root.split("/", 1)[0]
         try:
-            found = self.fs.exists(self.root)
+            found = self.fs.exists(where)
         except OSError as error:
             raise StorageUnavailable(f"asset storage {self.url} is unreachable: {error}") from error
         if not found:
@@ -70,6 +76,17 @@ class AssetStorage:
         except (OSError, ValueError) as error:
             raise StorageUnavailable(f"cannot read {key!r} from {self.url}: {error}") from error
         return handle
+
+    def sign(self, key: str, seconds: int) -> str | None:
+        """A time-limited URL that reaches the bytes directly, where the backend can make one
+        (S3 and compatible stores); None otherwise."""
+        if self.local:
+            return None
+        try:
+            url: str = self.fs.sign(self._path(key), expiration=seconds)
+        except NotImplementedError:
+            return None
+        return url
 
     def exists(self, key: str) -> bool:
         return bool(self.fs.exists(self._path(key)))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from astrobench.catalog import benchmark
 from astrobench.service import deps
@@ -83,6 +83,13 @@ def asset(request: Request, path: str) -> Response:
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=record.media_type)
+    settings = deps.settings(request)
+    if settings.asset_links == "presigned":
+        signed = deps.storage(request).sign(path, settings.presign_seconds)
+        if signed is not None:  # the link keeps its meaning; the signature expires
+            return RedirectResponse(
+                signed, 307, headers={"ETag": etag, "Cache-Control": "no-store"}
+            )
     handle = deps.storage(request).open(path)
     return StreamingResponse(
         _stream(handle, first, length),

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from astrobench.catalog.settings import CatalogSettings
@@ -20,7 +21,7 @@ from astrobench.catalog.store import Store
 from astrobench.catalog.validate import stac_validator
 from astrobench.ingest.publish import ingest
 from astrobench.ingest.recipe import RECIPES, get_recipe
-from astrobench.service.process import running_server
+from astrobench.service.process import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SCHEMAS = ROOT.parent / "shared" / "stac-schemas"
@@ -164,3 +165,54 @@ def admin_token(catalogue: CatalogSettings) -> str:
         check=True,
     )
     return result.stdout.strip()
+
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A real S3 endpoint over HTTP on a loopback port (``moto_server``), and the environment
+    that points boto/s3fs at it; the variables are set for the whole session."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    env = {**S3_ENV, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(env["AWS_ENDPOINT_URL"], timeout=1)
+            break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("moto_server did not start") from None
+            time.sleep(0.1)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    server.terminate()
+    server.wait(10)
+    log.close()
+
+
+@pytest.fixture
+def s3_root(moto_endpoint: dict[str, str]) -> str:
+    """A fresh bucket on the S3 endpoint; the asset root URL inside it."""
+    import s3fs
+
+    bucket = f"astrobench-{uuid.uuid4().hex[:12]}"
+    s3fs.S3FileSystem(skip_instance_cache=True).mkdir(bucket)
+    return f"s3://{bucket}/assets"
