@@ -29,6 +29,11 @@ def split_entry(collection: dict[str, Any], split: str) -> dict[str, Any]:
     )
 
 
+def training_classes(collection: Mapping[str, Any]) -> list[str]:
+    """Class names a model can learn: every class not held out of training."""
+    return [c["name"] for c in collection.get(benchmark.CLASSES, []) if not c.get("held_out")]
+
+
 def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
     """The reference answers of ``split``, read from its data file."""
     criteria = split_entry(collection, split).get("criteria", {})
@@ -36,19 +41,17 @@ def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
     ids = data[values.dims[0]].values.astype(str)
     regression = collection[benchmark.TASK] == "regression"
     raw = values.values
-    classes = [
-        c["name"] for c in collection.get(benchmark.CLASSES, []) if not c.get("held_out", False)
-    ]
     return Truth(
         split=split,
         ids=ids,
         values=raw.astype(float) if regression else raw.astype(str).astype(object),
-        classes=() if regression else tuple(classes),
+        classes=() if regression else tuple(training_classes(collection)),
         unknown_label=criteria.get("unknown_label"),
     )
 
 
 def primary_of(collection: dict[str, Any], split: str) -> str:
+    """The metric that ranks submissions on ``split`` (its criteria, else the primary metric)."""
     criteria = split_entry(collection, split).get("criteria")
     if criteria:
         return str(criteria["primary"])

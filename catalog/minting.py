@@ -123,7 +123,9 @@ def mint(
     """Reserve, or with ``api`` register, the DOI of ``version`` and the dataset's concept DOI."""
     _, _, found = stored_version(store, scheme, base_url, dataset, version)
     latest = store.resolve(dataset, None)
-    _, _, newest = stored_version(store, scheme, base_url, dataset, latest)
+    newest = (
+        found if latest == version else stored_version(store, scheme, base_url, dataset, latest)[2]
+    )
     landing = base_url.rstrip("/") + collection_path(dataset)
     records = [
         (found.doi, version, datacite.version_record(found, scheme)),

@@ -37,10 +37,6 @@ class Run:
     scores: dict[str, metrics.Score]
 
 
-def training_classes(collection: Mapping[str, Any]) -> list[str]:
-    return [c["name"] for c in collection.get(benchmark.CLASSES, []) if not c.get("held_out")]
-
-
 def unknown_label(collection: Mapping[str, Any]) -> str | None:
     found = {
         s["criteria"]["unknown_label"]
@@ -58,7 +54,7 @@ def run(
     role = {name: entry["role"] for name, entry in splits.items()}
     train = next(data[n] for n in data if role[n] == "train")
     validation = next((data[n] for n in data if role[n] == "validation"), train)
-    baseline = baseline_class(training_classes(collection), unknown_label(collection))
+    baseline = baseline_class(evaluation.training_classes(collection), unknown_label(collection))
     baseline.fit(train, validation)
     answers, files, scores = {}, {}, {}
     for name, ds in data.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from astrobench.catalog import benchmark
+from astrobench.catalog import benchmark, evaluation
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -22,9 +22,7 @@ def _number(value: float | None) -> str:
 
 
 def _primary(collection: dict[str, Any], split: dict[str, Any]) -> str:
-    if "criteria" in split:
-        return str(split["criteria"]["primary"])
-    return next(m["name"] for m in collection[benchmark.METRICS] if m.get("primary"))
+    return evaluation.primary_of(collection, split["name"])
 
 
 def _bullets(items: list[str]) -> list[str]:

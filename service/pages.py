@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from astrobench.catalog import benchmark, citation, minting, schemaorg
+from astrobench.catalog import benchmark, citation, evaluation, minting, schemaorg
 from astrobench.catalog.doi import DoiScheme
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps, exports, negotiate
@@ -70,17 +70,16 @@ def _size(size: int) -> str:
 
 
 def _scores(record: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    splits = [s for s in record.get(benchmark.SPLITS, []) if s["role"] != "train"]
-    primary = next((m["name"] for m in record[benchmark.METRICS] if m.get("primary")), "")
+    """Evaluated splits, and each baseline's primary metric on them, formatted."""
+    splits = [s["name"] for s in record.get(benchmark.SPLITS, []) if s["role"] != "train"]
     rows = []
     for b in record.get(benchmark.BASELINES, []):
         values = []
         for s in splits:
-            metric = s.get("criteria", {}).get("primary", primary)
-            value = b.get("scores", {}).get(s["name"], {}).get(metric)
+            value = b.get("scores", {}).get(s, {}).get(evaluation.primary_of(record, s))
             values.append("-" if value is None else f"{value:.3f}")
         rows.append({**b, "cells": values})
-    return [s["name"] for s in splits], rows
+    return splits, rows
 
 
 def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
@@ -130,7 +129,9 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
         jsonld=jsonld,
         licence_links=[link for link in record.get("links", []) if link.get("rel") == "license"],
         classes=[cl["name"] for cl in record.get(benchmark.CLASSES, [])],
-        primary=next((m["name"] for m in record[benchmark.METRICS] if m.get("primary")), ""),
+        primary={
+            s["name"]: evaluation.primary_of(record, s["name"]) for s in record[benchmark.SPLITS]
+        },
         scored_splits=splits,
         baselines=baselines,
         figures=figures,
