@@ -178,4 +178,6 @@ def test_copy_button_copies(browser, server: str) -> None:  # type: ignore[no-un
     browser.get(server + "/collections/sn-spectra")
     button = browser.find_element("css selector", "button[data-copy='open-line']")
     button.click()
+    # The handler awaits the clipboard, so its answer comes a moment after the click.
+    WebDriverWait(browser, 10).until(lambda _: button.text != "Copy")
     assert button.text in ("Copied", "Select and copy")  # clipboard access may be refused headless
