@@ -17,6 +17,7 @@ from astrobench.errors import (
     InvalidPredictions,
     InvalidRequest,
     ServerError,
+    ServerUnreachable,
     SplitNotFound,
     VersionNotFound,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "InvalidPredictions",
     "InvalidRequest",
     "ServerError",
+    "ServerUnreachable",
     "SplitNotFound",
     "VersionNotFound",
     "cite",
@@ -51,16 +53,25 @@ def open(
     url: str | None = None,
     cache: bool = False,
     cache_dir: str | None = None,
+    offline: bool | None = None,
+    progress: bool | None = None,
 ) -> xr.Dataset:
     """Open one split of a benchmark dataset as an ``xarray.Dataset``.
 
     ``version`` may be exact (``"1.2.0"``), a prefix (``"1.2"``: the newest 1.2.x) or None for the
     latest. The server is ``url``, else ``$ASTROBENCH_URL``, else http://127.0.0.1:8000.
+
+    Reads are lazy: a slice fetches only its bytes. ``cache=True`` downloads the whole file once
+    into ``cache_dir`` (default ``$ASTROBENCH_CACHE_DIR`` or ``~/.cache/astrobench``), verified
+    by checksum; a cached version then opens with the network off, or with ``offline=True``
+    (default ``$ASTROBENCH_OFFLINE``). See ``Client.open``.
     """
     from astrobench.client import Client
 
-    with Client(url) as client:
-        return client.open(name, version, split, cache=cache, cache_dir=cache_dir)
+    with Client(url, offline=offline) as client:
+        return client.open(
+            name, version, split, cache=cache, cache_dir=cache_dir, progress=progress
+        )
 
 
 def cite(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -14,29 +16,55 @@ from astrobench.errors import (
     InvalidPredictions,
     InvalidRequest,
     ServerError,
+    ServerUnreachable,
     SplitNotFound,
     VersionNotFound,
 )
+from astrobench.transfer import DEFAULT_RETRY, Retry, RetryingTransport
 
 if TYPE_CHECKING:
     import xarray as xr
     from pystac_client.item_search import ItemSearch
 
+    from astrobench.cache import Cache
     from astrobench.report import Predictions, Report
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+Records = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
 def default_url() -> str:
     return os.environ.get("ASTROBENCH_URL", DEFAULT_URL)
 
 
-class Client:
-    """A catalogue at ``url`` (default ``$ASTROBENCH_URL``, else http://127.0.0.1:8000)."""
+def offline_by_default() -> bool:
+    return os.environ.get("ASTROBENCH_OFFLINE", "").lower() in ("1", "true", "yes")
 
-    def __init__(self, url: str | None = None, *, timeout: float = 30.0) -> None:
+
+class Client:
+    """A catalogue at ``url`` (default ``$ASTROBENCH_URL``, else http://127.0.0.1:8000).
+
+    Transient network failures are retried by ``retry``. ``offline=True`` (default
+    ``$ASTROBENCH_OFFLINE``) never touches the network: only cached versions open.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        timeout: float = 30.0,
+        retry: Retry = DEFAULT_RETRY,
+        offline: bool | None = None,
+    ) -> None:
         self.url = (url or default_url()).rstrip("/")
-        self._http = httpx.Client(base_url=self.url, timeout=timeout, follow_redirects=True)
+        self.retry = retry
+        self.offline = offline_by_default() if offline is None else offline
+        self._http = httpx.Client(
+            base_url=self.url,
+            timeout=timeout,
+            follow_redirects=True,
+            transport=RetryingTransport(retry),
+        )
 
     def __enter__(self) -> Client:
         return self
@@ -49,10 +77,12 @@ class Client:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request; error responses become client exceptions."""
+        if self.offline:
+            raise ServerUnreachable(f"offline: the catalogue at {self.url} is not contacted")
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
-            raise ServerError(f"cannot reach the catalogue at {self.url}: {error}") from error
+            raise ServerUnreachable(f"cannot reach the catalogue at {self.url}: {error}") from error
         if not response.is_success:
             raise _error_from(response)
         return response
@@ -85,20 +115,14 @@ class Client:
             found += page["features"]
         return found
 
+    def records(self, name: str, version: str | None = None) -> Records:
+        """The Collection and Items of the version a request resolves to."""
+        collection = self.collection(name, version)
+        return collection, self.items(name, collection["version"])
+
     def split_item(self, name: str, version: str | None, split: str | None) -> dict[str, Any]:
         """The Item holding one split of a dataset version."""
-        collection = self.collection(name, version)
-        exact = collection["version"]
-        found = {item["properties"]["bench:split"]: item for item in self.items(name, exact)}
-        order = [s["name"] for s in collection.get("bench:splits", []) if s["name"] in found]
-        splits = {s: found[s] for s in order + sorted(set(found) - set(order))}
-        if split is None and len(splits) == 1:
-            return next(iter(splits.values()))
-        if split not in splits:
-            names = ", ".join(splits)
-            problem = f"has no split {split!r}" if split else "has several splits; choose one"
-            raise SplitNotFound(f"{name} {exact} {problem}: {names}", list(splits))
-        return splits[split]
+        return choose_split(name, *self.records(name, version), split)
 
     def cite(self, name: str, version: str | None = None, style: str = "bibtex") -> str:
         """How to cite a dataset version: ``bibtex``, ``text``, ``cff`` (CITATION.cff),
@@ -144,13 +168,140 @@ class Client:
         split: str | None = None,
         *,
         cache: bool = False,
-        cache_dir: str | None = None,
+        cache_dir: str | Path | None = None,
+        progress: bool | None = None,
     ) -> xr.Dataset:
-        """One split of a dataset version as an ``xarray.Dataset`` (lazy unless ``cache``)."""
-        from astrobench.io import open_asset
+        """One split of a dataset version as an ``xarray.Dataset``.
 
-        item = self.split_item(name, version, split)
-        return open_asset(item["assets"]["data"], cache=cache, cache_dir=cache_dir)
+        Lazy by default: reading a slice fetches only the bytes it needs. With ``cache=True``
+        the whole file is downloaded once into the cache (checksum-verified, with a progress bar
+        on a terminal) and opened from there; a cached version opens with no network at all.
+        """
+        from astrobench.io import open_lazy, open_local
+
+        if not cache:
+            return open_lazy(self.split_item(name, version, split)["assets"]["data"])
+        [path] = self.download(name, version, [split], cache_dir=cache_dir, progress=progress)
+        return open_local(path)
+
+    def download(
+        self,
+        name: str,
+        version: str | None = None,
+        splits: Sequence[str | None] | None = None,
+        *,
+        cache_dir: str | Path | None = None,
+        progress: bool | None = None,
+        workers: int = 4,
+    ) -> list[Path]:
+        """Put the data files of ``splits`` (default: every split) of a version in the cache,
+        ``workers`` at a time, and return their paths. Cached files are verified, not fetched;
+        the version's records are kept so that it resolves offline afterwards."""
+        from astrobench.cache import Cache, sha256_of
+        from astrobench.io import locations
+        from astrobench.transfer import Download, download
+
+        store = Cache(cache_dir)
+        (collection, items), unreachable = self._cached_records(store, name, version)
+        chosen = (
+            list(items)
+            if splits is None
+            else [choose_split(name, collection, items, split) for split in splits]
+        )
+        assets = [item["assets"]["data"] for item in chosen]
+        paths: list[Path | None] = [store.verified(asset) for asset in assets]
+        jobs = [
+            (
+                index,
+                Download(
+                    hrefs=locations(asset),
+                    sha256=sha256_of(asset),
+                    size=asset.get("file:size"),
+                    target=store.file_path(asset),
+                    label=item["id"],
+                ),
+            )
+            for index, (item, asset, path) in enumerate(zip(chosen, assets, paths, strict=True))
+            if path is None
+        ]
+        if jobs and unreachable:
+            missing = ", ".join(job.label for _, job in jobs)
+            raise ServerUnreachable(
+                f"{unreachable}; and these files are not in the cache at {store.root}: {missing}"
+            )
+
+        def fetch(position: int, job: Download) -> Path:
+            path = download(self._http, job, retry=self.retry, progress=progress, position=position)
+            store.mark_verified(path)
+            return path
+
+        with ThreadPoolExecutor(max(1, min(workers, len(jobs) or 1))) as pool:
+            futures = {
+                index: pool.submit(fetch, position, job)
+                for position, (index, job) in enumerate(jobs)
+            }
+            for index, future in futures.items():
+                paths[index] = future.result()
+        return [path for path in paths if path is not None]
+
+    def _cached_records(
+        self, store: Cache, name: str, version: str | None
+    ) -> tuple[Records, ServerUnreachable | None]:
+        """A version's records from the catalogue (kept in the cache), or from the cache with
+        the reason when the catalogue cannot be reached."""
+        try:
+            collection, items = self.records(name, version)
+        except ServerUnreachable as unreachable:
+            return self._offline_records(store, name, version, unreachable), unreachable
+        store.save_version(self.url, collection, items)
+        return (collection, items), None
+
+    def _offline_records(
+        self, store: Cache, name: str, version: str | None, cause: ServerUnreachable
+    ) -> Records:
+        from astrobench.catalog import errors, versions
+
+        cached = store.versions(self.url, name)
+        if not cached:
+            known = ", ".join(store.datasets(self.url)) or "none"
+            raise ServerUnreachable(
+                f"{cause}; and no version of {name!r} is cached in {store.root} "
+                f"(cached datasets: {known})"
+            ) from cause
+        infos = [
+            versions.VersionInfo(
+                versions.Version.parse(exact),
+                versions.Status(records["collection"].get("astrobench:status", "published")),
+            )
+            for exact, records in cached.items()
+        ]
+        try:
+            chosen = versions.resolve(name, version, infos)
+        except errors.VersionNotFound as missing:
+            raise VersionNotFound(
+                f"{missing} (offline: only cached versions are known)", missing.available
+            ) from cause
+        except errors.InvalidVersion as invalid:
+            raise InvalidRequest(str(invalid)) from cause
+        records = cached[str(chosen.version)]
+        return records["collection"], records["items"]
+
+
+def choose_split(
+    name: str, collection: dict[str, Any], items: list[dict[str, Any]], split: str | None
+) -> dict[str, Any]:
+    """The Item of ``split`` in a version's records (the only one when ``split`` is None)."""
+    exact = collection["version"]
+    found = {item["properties"]["bench:split"]: item for item in items}
+    order = [s["name"] for s in collection.get("bench:splits", []) if s["name"] in found]
+    splits = {s: found[s] for s in order + sorted(set(found) - set(order))}
+    if split is None and len(splits) == 1:
+        return next(iter(splits.values()))
+    if split not in splits:
+        names = ", ".join(splits)
+        problem = f"has no split {split!r}" if split else "has several splits; choose one"
+        raise SplitNotFound(f"{name} {exact} {problem}: {names}", list(splits))
+    return splits[split]
 
 
 def _error_from(response: httpx.Response) -> AstrobenchError:

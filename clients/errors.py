@@ -49,3 +49,7 @@ class ChecksumMismatch(AstrobenchError):
 
 class ServerError(AstrobenchError):
     """The server failed, or could not be reached."""
+
+
+class ServerUnreachable(ServerError):
+    """The catalogue could not be reached at all (no connection, or offline mode)."""
