@@ -119,3 +119,15 @@ class DraftNotFound(CatalogError):
             f"dataset {dataset!r} has no draft {version!r}; open drafts: {listed}. "
             "Create one with PUT /collections/{id} or POST /collections"
         )
+
+
+class MirrorNotFound(CatalogError):
+    """No mirror is registered under this name."""
+
+    code = "MirrorNotFound"
+
+
+class ReadOnly(CatalogError):
+    """This catalogue serves a mirror and accepts no changes."""
+
+    code = "ReadOnly"

@@ -145,6 +145,18 @@ class DoiRow(Base):
     updated: Mapped[datetime] = mapped_column(DateTime())
 
 
+class MirrorRow(Base):
+    """A registered mirror: where it serves files, and which versions it holds."""
+
+    __tablename__ = "mirrors"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    """Base URL under which the mirror serves each file at its storage key."""
+    title: Mapped[str] = mapped_column(String(200))
+    versions: Mapped[dict[str, list[str]]] = mapped_column(JsonType)
+    registered: Mapped[datetime] = mapped_column(DateTime())
+
+
 class TokenRow(Base):
     """An API token, stored only as its SHA-256 digest."""
 

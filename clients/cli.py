@@ -1,5 +1,5 @@
-"""The ``astrobench`` command line: serve, ingest, db, token, versions, search, evaluate,
-baseline, lint."""
+"""The ``astrobench`` command line: serve, ingest, db, token, doi, versions, search, download,
+mirror, evaluate, baseline, lint."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def _catalog_settings(args: argparse.Namespace, module: str, cls: str) -> Any:
             "data_dir": args.data_dir,
             "database_url": args.database_url,
             "storage_url": args.storage_url,
+            "mirror_url": getattr(args, "mirror", None),
         }.items()
         if v
     }
@@ -49,11 +50,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         store = _server_module("astrobench.catalog.store").Store(settings.database_url)
         if settings.auto_migrate:
             store.create()  # once, before the workers start
+        if settings.mirror_url:
+            storage = _server_module("astrobench.catalog.storage").AssetStorage(settings.mirror_url)
+            _server_module("astrobench.catalog.replica").load(store, storage)
         store.close()
         os.environ.update(
             ASTROBENCH_DATA_DIR=str(settings.data_dir),
             ASTROBENCH_DATABASE_URL=settings.database_url,
             ASTROBENCH_STORAGE_URL=settings.storage_url,
+            ASTROBENCH_MIRROR_URL=settings.mirror_url,
         )
         uvicorn.run(
             "astrobench.service.app:create_app",
@@ -228,6 +233,47 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_download(args: argparse.Namespace) -> int:
+    from astrobench.client import Client
+
+    with Client(args.url) as client:
+        paths = client.download(
+            args.name,
+            args.version,
+            args.split or None,
+            cache_dir=args.cache_dir,
+            workers=args.workers,
+        )
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_mirror(args: argparse.Namespace) -> int:
+    from astrobench.client import Client
+    from astrobench.mirror import mirror, register
+
+    if bool(args.register) != bool(args.public_url):
+        raise SystemExit("astrobench mirror: --register NAME and --public-url URL go together")
+    report = mirror(
+        args.source,
+        args.dest,
+        versions=args.versions,
+        datasets=args.datasets.split(",") if args.datasets else None,
+        workers=args.workers,
+        verify=args.verify,
+        log=lambda line: print(line, file=sys.stderr),
+    )
+    print(report.summary())
+    if args.register:
+        token = args.token or os.environ.get("ASTROBENCH_TOKEN")
+        with Client(args.source) as client:
+            registered = register(client, args.register, args.public_url, args.dest, token)
+        held = sum(len(v) for v in registered["versions"].values())
+        print(f"registered as mirror {registered['name']!r} of {args.source}: {held} versions")
+    return 0
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -312,6 +358,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=int, default=1, help="worker processes (stateless; use PostgreSQL)"
     )
+    serve.add_argument(
+        "--mirror", metavar="DEST", help="serve a mirror made by 'astrobench mirror', read-only"
+    )
     store_options(serve)
     serve.set_defaults(run=cmd_serve)
 
@@ -366,6 +415,33 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--max-items", type=int, default=100)
     client_options(search)
     search.set_defaults(run=cmd_search)
+
+    download = commands.add_parser(
+        "download", help="put a version's files in the local cache, verified, for offline use"
+    )
+    download.add_argument("name")
+    download.add_argument("--version", help="version (default: latest)")
+    download.add_argument("--split", action="append", help="only this split (repeatable)")
+    download.add_argument("--cache-dir", help="cache folder (ASTROBENCH_CACHE_DIR)")
+    download.add_argument("--workers", type=int, default=4, help="parallel downloads")
+    client_options(download)
+    download.set_defaults(run=cmd_download)
+
+    mirror = commands.add_parser(
+        "mirror", help="copy a catalogue into a static STAC tree (folder or s3://), incrementally"
+    )
+    mirror.add_argument("source", help="URL of the catalogue to mirror")
+    mirror.add_argument("dest", help="a folder, or an fsspec URL such as s3://bucket/prefix")
+    mirror.add_argument("--versions", choices=["latest", "all"], default="all")
+    mirror.add_argument("--datasets", help="comma-separated dataset ids (default: all)")
+    mirror.add_argument("--workers", type=int, default=4, help="parallel file transfers")
+    mirror.add_argument(
+        "--verify", action="store_true", help="re-hash files already mirrored, not only sizes"
+    )
+    mirror.add_argument("--register", metavar="NAME", help="register with the source as NAME")
+    mirror.add_argument("--public-url", help="URL under which DEST's files are served")
+    mirror.add_argument("--token", help="admin token for --register (ASTROBENCH_TOKEN)")
+    mirror.set_defaults(run=cmd_mirror)
 
     evaluate = commands.add_parser(
         "evaluate", help="score predictions with the official metrics of a dataset version"

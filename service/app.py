@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from astrobench.catalog import replica
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.service import (
@@ -15,6 +16,7 @@ from astrobench.service import (
     errors,
     exports,
     health,
+    mirrors,
     scoring,
     stac,
     transactions,
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.storage = AssetStorage(settings.storage_url)
+    if settings.mirror_url:
+        replica.load(store, app.state.storage)
     app.state.splits = Splits(store, app.state.storage)
     app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -62,6 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )
     errors.install(app)
-    for module in (stac, versions, exports, scoring, transactions, assets, health):
+    for module in (stac, versions, exports, scoring, transactions, mirrors, assets, health):
         app.include_router(module.router)
     return app

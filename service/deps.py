@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
+from astrobench.catalog import mirrors as mirror_registry
 from astrobench.catalog.records import render, with_item_links, with_version_links
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
@@ -50,8 +51,20 @@ def collection_json(
         history,
         latest=catalogue.resolve(dataset, None, history),
     )
+    record = mirror_registry.with_alternates(record, dataset, record["version"], mirrors(request))
     return render(record, base_url(request))
 
 
 def item_json(request: Request, item: dict[str, Any]) -> dict[str, Any]:
-    return render(with_item_links(item), base_url(request))
+    record = mirror_registry.with_alternates(
+        with_item_links(item), item["collection"], item["properties"]["version"], mirrors(request)
+    )
+    return render(record, base_url(request))
+
+
+def mirrors(request: Request) -> list[mirror_registry.Mirror]:
+    """The registered mirrors, read once per request."""
+    found: list[mirror_registry.Mirror] | None = getattr(request.state, "mirrors", None)
+    if found is None:
+        found = request.state.mirrors = mirror_registry.listed(store(request))
+    return found

@@ -19,6 +19,8 @@ from astrobench.catalog.errors import (
     InvalidParameter,
     InvalidPredictions,
     ItemNotFound,
+    MirrorNotFound,
+    ReadOnly,
     StorageUnavailable,
     Unauthorized,
     VersionExists,
@@ -35,6 +37,8 @@ STATUS: dict[type[CatalogError], int] = {
     DraftNotFound: 404,
     ItemNotFound: 404,
     AssetNotFound: 404,
+    MirrorNotFound: 404,
+    ReadOnly: 405,
     VersionExists: 409,
     StorageUnavailable: 503,
     Unauthorized: 401,
@@ -62,7 +66,8 @@ _MEANING = {
     400: "Invalid parameter, filter, sort field or body",
     401: "No valid bearer token",
     403: "The token may not write this dataset",
-    404: "Unknown dataset, version, draft, item or asset",
+    404: "Unknown dataset, version, draft, item, asset or mirror",
+    405: "This catalogue is a read-only mirror",
     406: "None of the offered media types is acceptable; the body lists them",
     409: "A published version is immutable",
     413: "Request body too large",
@@ -77,7 +82,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 
 READ_ERRORS = responses(400, 404, 503)
-WRITE_ERRORS = responses(400, 401, 403, 404, 409, 413, 415, 503)
+WRITE_ERRORS = responses(400, 401, 403, 404, 405, 409, 413, 415, 503)
 
 
 def error_body(error: CatalogError) -> dict[str, object]:
@@ -112,7 +117,8 @@ def install(app: FastAPI) -> None:
             from astrobench.service import pages
 
             return pages.error(request, status, error_body(error))
-        return JSONResponse(error_body(error), status_code=status)
+        headers = {"Allow": "GET, HEAD"} if status == 405 else None
+        return JSONResponse(error_body(error), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:

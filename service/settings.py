@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
+
+from pydantic import model_validator
 
 from astrobench.catalog.settings import CatalogSettings
 
@@ -21,9 +24,25 @@ class Settings(CatalogSettings):
     redirected (307) to a presigned URL of the object store."""
     presign_seconds: int = 3600
     """How long a presigned URL stays valid."""
+    read_only: bool = False
+    """Refuse every change (405): set when the service serves a mirror."""
+    mirror_url: str = ""
+    """A static mirror (folder or fsspec URL) to load and serve read-only from its own files."""
     max_limit: int = 1000
     max_body_bytes: int = 16 * 1024 * 1024
     """Largest request body accepted (413 above it)."""
+
+    @model_validator(mode="after")
+    def _mirror(self) -> Settings:
+        """Serving a mirror: its folder holds the files, its records load into a database of
+        their own (unless one is given), and nothing may change."""
+        if self.mirror_url:
+            self.storage_url = self.mirror_url
+            self.read_only = True
+            if "database_url" not in self.model_fields_set:
+                tag = hashlib.sha256(self.mirror_url.encode()).hexdigest()[:12]
+                self.database_url = f"sqlite:///{self.data_dir / f'mirror-{tag}.sqlite'}"
+        return self
 
     def public_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")

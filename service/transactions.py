@@ -23,6 +23,7 @@ from astrobench.catalog.errors import (
     DatasetNotFound,
     InvalidParameter,
     ItemNotFound,
+    ReadOnly,
     VersionExists,
     VersionNotFound,
 )
@@ -41,6 +42,12 @@ JsonObject = Annotated[dict[str, Any], Body()]
 
 
 def principal(request: Request) -> Principal:
+    """Who a write acts as; a read-only catalogue refuses every write first."""
+    if deps.settings(request).read_only:
+        raise ReadOnly(
+            f"{request.method} {request.url.path}: this catalogue is a read-only mirror; "
+            "make changes at its source"
+        )
     return authenticate(deps.store(request), request.headers.get("authorization"))
 
 

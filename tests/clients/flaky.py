@@ -23,6 +23,10 @@ class Faults:
     """Answer this many of them with 503."""
     cut: int = 0
     """Drop the connection halfway through the body of this many."""
+    stall: int = 0
+    """Send half the body of this many, then hang (until the proxy stops)."""
+    spared: int = 0
+    """Let this many through untouched before any fault."""
     matches: Callable[[str], bool] = lambda path: True
     seen: Counter[str] = field(default_factory=Counter)
     ranges: list[str | None] = field(default_factory=list)
@@ -33,6 +37,12 @@ class Faults:
 
     def take(self) -> str | None:
         with self.lock:
+            if self.spared:
+                self.spared -= 1
+                return None
+            if self.stall:
+                self.stall -= 1
+                return "stall"
             if self.unavailable:
                 self.unavailable -= 1
                 return "unavailable"
@@ -75,12 +85,12 @@ def flaky_proxy(upstream: str, faults: Faults) -> Iterator[str]:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                self.relay(fault == "cut")
+                self.relay(fault)
             finally:
                 with faults.lock:
                     faults.in_flight -= 1
 
-        def relay(self, cut: bool) -> None:
+        def relay(self, fault: str | None) -> None:
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
             headers["Host"] = self.headers["Host"]
             response = http.request(self.command, self.path, headers=headers)
@@ -91,16 +101,22 @@ def flaky_proxy(upstream: str, faults: Faults) -> Iterator[str]:
                     self.send_header(name, response.headers[name])
             self.end_headers()
             if self.command == "GET":
-                self.wfile.write(body[: len(body) // 2] if cut else body)
-            if cut:
+                self.wfile.write(body[: len(body) // 2] if fault else body)
+                self.wfile.flush()
+            if fault == "stall":
+                stopping.wait()
+            if fault:
                 self.close_connection = True
 
+    stopping = threading.Event()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        stopping.set()
         server.shutdown()
         server.server_close()
         http.close()
