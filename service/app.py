@@ -17,6 +17,7 @@ from astrobench.service import (
     exports,
     health,
     mirrors,
+    oai,
     scoring,
     stac,
     transactions,
@@ -66,6 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )
     errors.install(app)
-    for module in (stac, versions, exports, scoring, transactions, mirrors, assets, health):
+    for module in (stac, versions, exports, scoring, transactions, mirrors, oai, assets, health):
         app.include_router(module.router)
     return app

@@ -18,9 +18,15 @@ class _TooLarge(Exception):
     pass
 
 
-def _accepted(content_type: str) -> bool:
-    """JSON (records, transactions) or CSV (predictions to score)."""
+FORM_PATHS = ("/oai",)
+"""Routes that take an HTML form body (OAI-PMH harvesters POST their arguments)."""
+
+
+def _accepted(content_type: str, path: str) -> bool:
+    """JSON (records, transactions), CSV (predictions to score), or a form where one is taken."""
     media = content_type.split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        return path in FORM_PATHS
     return media in ("application/json", "text/csv") or (
         media.startswith("application/") and media.endswith("+json")
     )
@@ -38,7 +44,7 @@ class BodyLimits:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         content_type = headers.get("content-type", "")
         has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
-        if has_body and not _accepted(content_type):
+        if has_body and not _accepted(content_type, scope["path"]):
             await _error(
                 send,
                 415,

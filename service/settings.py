@@ -28,6 +28,13 @@ class Settings(CatalogSettings):
     """Refuse every change (405): set when the service serves a mirror."""
     mirror_url: str = ""
     """A static mirror (folder or fsspec URL) to load and serve read-only from its own files."""
+    admin_email: str = "admin@localhost"
+    """Contact address that OAI-PMH's Identify gives harvesters."""
+    oai_repository: str = "astrobench.local"
+    """Repository identifier in OAI-PMH identifiers (``oai:<this>:<dataset>:<version>``): a
+    domain name of the deployment; it must not change once archives harvest."""
+    oai_page_size: int = 100
+    """Records per OAI-PMH page before a resumption token."""
     max_limit: int = 1000
     max_body_bytes: int = 16 * 1024 * 1024
     """Largest request body accepted (413 above it)."""
