@@ -10,7 +10,6 @@ file altered in place is detected and fetched again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from astrobench.catalog.release import sha256_file
 from astrobench.errors import ChecksumMismatch
 
 MULTIHASH_SHA256 = "1220"
@@ -37,14 +37,6 @@ def sha256_of(asset: dict[str, Any]) -> str:
     if not checksum.startswith(MULTIHASH_SHA256):
         raise ChecksumMismatch(f"asset {asset['href']} has no sha2-256 file:checksum")
     return checksum[len(MULTIHASH_SHA256) :]
-
-
-def hash_file(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            hasher.update(block)
-    return hasher.hexdigest()
 
 
 def _stamp(path: Path) -> str:
@@ -80,7 +72,7 @@ class Cache:
             return None
         if stamp.exists() and stamp.read_text() == _stamp(path):
             return path
-        if hash_file(path) != sha256_of(asset):
+        if sha256_file(path) != sha256_of(asset):
             warnings.warn(
                 f"cached file {path} does not match its checksum; fetching it again",
                 RuntimeWarning,

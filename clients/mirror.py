@@ -26,6 +26,7 @@ from fsspec.core import url_to_fs
 
 from astrobench import static
 from astrobench.cache import sha256_of
+from astrobench.catalog.release import sha256_stream
 from astrobench.client import Client
 from astrobench.errors import InvalidRequest
 from astrobench.io import locations
@@ -86,13 +87,8 @@ class Destination:
             return None
 
     def sha256(self, key: str) -> str:
-        import hashlib
-
-        hasher = hashlib.sha256()
         with self.fs.open(self.path(key), "rb") as handle:
-            while block := handle.read(1 << 20):
-                hasher.update(block)
-        return hasher.hexdigest()
+            return sha256_stream(handle)
 
     def read_json(self, key: str) -> dict[str, Any] | None:
         try:
@@ -189,8 +185,9 @@ def _mirror_dataset(
     listed = [entry["version"] for entry in history["versions"]]
     latest = client.collection(name)
     chosen = set(listed) if versions == "all" else {latest["version"]}
-    wanted = sorted(chosen | (set(target.held(name)) & set(listed)), key=version_key)
-    held = set(target.held(name)) | set(wanted)
+    before = set(target.held(name))
+    wanted = sorted(chosen | (before & set(listed)), key=version_key)
+    held = before | set(wanted)
     for version in wanted:
         collection, items = client.records(name, version)
         copied, skipped = report.copied, report.skipped

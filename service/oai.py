@@ -101,7 +101,7 @@ def _list(request: Request, root: ET.Element, given: dict[str, str], with_metada
     if wanted.set and wanted.set not in catalogue.dataset_ids():
         raise oai.OaiError("noRecordsMatch", f"no set {wanted.set!r}; sets are dataset ids")
     found = oai.headers(catalogue, wanted)
-    if wanted.offset >= len(found) > 0 or (wanted.offset and not found):
+    if wanted.offset and wanted.offset >= len(found):
         raise oai.OaiError("badResumptionToken", "the resumptionToken points past the list")
     if not found:
         raise oai.OaiError("noRecordsMatch", "no version matches these arguments")

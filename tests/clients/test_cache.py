@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import astrobench
-from astrobench.cache import Cache, hash_file, sha256_of
+from astrobench.cache import Cache, sha256_of
+from astrobench.catalog.release import sha256_file
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.service.process import running_server
 from tests.clients.flaky import Faults, flaky_proxy
@@ -63,7 +64,7 @@ def test_offline_mode_never_touches_the_network(server: str, tmp_path: Path) -> 
 def test_a_corrupted_cache_file_is_detected_and_fetched_again(server: str, tmp_path: Path) -> None:
     client = astrobench.Client(server)
     [path] = client.download("sn-spectra", "1.2", ["test"], cache_dir=tmp_path)
-    good = hash_file(path)
+    good = sha256_file(path)
     with path.open("r+b") as handle:  # flip bytes in the middle of the file
         handle.seek(path.stat().st_size // 2)
         handle.write(b"\x00corrupt\x00")
@@ -72,7 +73,7 @@ def test_a_corrupted_cache_file_is_detected_and_fetched_again(server: str, tmp_p
         client.open("sn-spectra", "1.2", "test", cache=True, cache_dir=tmp_path) as ds,
     ):
         assert ds.sizes["spectrum"] > 0
-    assert hash_file(path) == good
+    assert sha256_file(path) == good
     # Offline, a corrupted file cannot be replaced: the error says so.
     with path.open("r+b") as handle:
         handle.write(b"junk")
@@ -98,7 +99,7 @@ def test_downloads_run_in_parallel_with_a_progress_bar(
     for item in items:
         asset = item["assets"]["data"]
         assert cache.verified(asset) in paths
-        assert hash_file(cache.file_path(asset)) == sha256_of(asset)
+        assert sha256_file(cache.file_path(asset)) == sha256_of(asset)
     assert faults.most_in_flight > 1
     progress = capsys.readouterr().err
     assert "ogle3-variables-1.0.0-test-sparse" in progress and "B/s" in progress

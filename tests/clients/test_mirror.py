@@ -17,7 +17,8 @@ import pystac
 import pytest
 
 import astrobench
-from astrobench.cache import hash_file, sha256_of
+from astrobench.cache import sha256_of
+from astrobench.catalog.release import sha256_file
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
@@ -63,7 +64,7 @@ def tree_files(root: Path) -> set[str]:
 def check_tree(root: Path, expected: dict[str, dict], validator) -> int:  # type: ignore[no-untyped-def,type-arg]
     """Every file verified, every JSON valid STAC with links that resolve; returns item count."""
     for key, asset in expected.items():
-        assert hash_file(root / key) == sha256_of(asset), key
+        assert sha256_file(root / key) == sha256_of(asset), key
     for path in root.rglob("*.json"):
         if PARTIAL in path.parts or path.name == "versions.json":
             continue
@@ -190,7 +191,7 @@ def test_a_killed_mirror_leaves_no_partial_file_and_resumes(
     visible = tree_files(tmp_path)
     assert len(visible) == 5  # the files copied before the stall, each whole,
     for key in visible:
-        assert hash_file(tmp_path / key) == sha256_of(expected[key])
+        assert sha256_file(tmp_path / key) == sha256_of(expected[key])
     # and no record yet: records are written after the files they list
     assert list((tmp_path / PARTIAL).iterdir())  # the half file waits out of sight
     resumed = mirror(server, str(tmp_path))
@@ -228,7 +229,7 @@ def test_a_served_mirror_is_read_only_and_registers_as_alternate(
 ) -> None:
     dest = tmp_path / "mirror"
     mirror(server, str(dest), datasets=["sn-spectra"])
-    snapshot = {f: hash_file(dest / f) for f in tree_files(dest)}
+    snapshot = {f: sha256_file(dest / f) for f in tree_files(dest)}
     admin = {"Authorization": f"Bearer {admin_token}"}
     env = {"ASTROBENCH_DATA_DIR": str(tmp_path / "data")}
     with running_server(env, tmp_path / "mirror.log", ["--mirror", str(dest)]) as url:
@@ -284,13 +285,13 @@ def test_a_served_mirror_is_read_only_and_registers_as_alternate(
                 [path] = astrobench.Client(proxy, retry=QUICK).download(
                     "sn-spectra", "1.2", ["train"], cache_dir=tmp_path / "cache"
                 )
-            assert hash_file(path) == sha256_of(item["assets"]["data"])
+            assert sha256_file(path) == sha256_of(item["assets"]["data"])
             assert faults.seen["unavailable"] > 0
         finally:
             httpx.delete(server + "/mirrors/archive", headers=admin)
     item = astrobench.Client(server).split_item("sn-spectra", "1.2", "train")
     assert "alternate" not in item["assets"]["data"]
-    assert {f: hash_file(dest / f) for f in tree_files(dest)} == snapshot
+    assert {f: sha256_file(dest / f) for f in tree_files(dest)} == snapshot
 
 
 def test_bad_registrations_are_refused(server: str, admin_token: str) -> None:

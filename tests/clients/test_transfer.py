@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import astrobench
-from astrobench.cache import Cache, hash_file, sha256_of
+from astrobench.cache import Cache, sha256_of
+from astrobench.catalog.release import sha256_file
 from astrobench.io import bytes_fetched, open_lazy
 from astrobench.transfer import Download, Retry, download
 from tests.clients.flaky import Faults, flaky_proxy
@@ -44,7 +45,7 @@ def test_an_interrupted_download_resumes_where_it_stopped(server: str, tmp_path:
             "sn-spectra", "1.2", ["train"], cache_dir=tmp_path
         )
     item = astrobench.Client(server).split_item("sn-spectra", "1.2", "train")
-    assert hash_file(path) == sha256_of(item["assets"]["data"])
+    assert sha256_file(path) == sha256_of(item["assets"]["data"])
     size = item["assets"]["data"]["file:size"]
     assert faults.seen["cut"] == 1
     assert faults.ranges == [None, f"bytes={size // 2}-"]  # the second request resumes
@@ -80,7 +81,7 @@ def test_a_failing_primary_falls_back_to_a_mirror(server: str, tmp_path: Path) -
 
         with httpx.Client() as http:
             assert download(http, job, retry=QUICK) == job.target
-        assert hash_file(job.target) == sha256_of(asset)
+        assert sha256_file(job.target) == sha256_of(asset)
         with pytest.raises(astrobench.ServerError, match="any location"):
             open_lazy({**asset, "href": primary})
     assert faults.seen["unavailable"] >= 2
