@@ -18,7 +18,9 @@ from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.queryables import (
+    ANY,
     ARRAY,
+    BOOLEAN,
     INTEGER,
     NUMBER,
     STRING,
@@ -81,6 +83,10 @@ def parse(value: str | dict[str, Any] | bool, lang: str | None = None) -> Any:
         source: str | dict[str, Any] = value
         if isinstance(value, str) and lang == JSON:
             source = json.loads(value)
+        if isinstance(source, dict):
+            source = _normalise(source)
+        if isinstance(source, bool):
+            return source
         expr = cql2.Expr(source)
         expr.validate()
         return source if isinstance(source, dict) else expr.to_json()
@@ -126,10 +132,11 @@ class Translator:
     def _queryable(self, node: Any) -> Queryable:
         if not (isinstance(node, dict) and "property" in node):
             raise InvalidParameter(f"filter: expected a property, got {node!r}")
-        return lookup(self.queryables, str(node["property"]))
+        return lookup(self.queryables, str(node["property"]), table=self.table)
 
-    def _scalar(self, node: Any) -> tuple[Any, Queryable | None]:
-        """An operand's SQL expression, and its queryable when it is a property."""
+    def _scalar(self, node: Any, literal: Any = None) -> tuple[Any, Queryable | None]:
+        """An operand's SQL expression, and its queryable when it is a property (an unadvertised
+        property is read as the type of ``literal``, what it is compared with)."""
         if isinstance(node, dict) and "property" in node:
             found = self._queryable(node)
             if found.type == ARRAY:
@@ -137,16 +144,18 @@ class Translator:
                     f"filter: {found.name} is an array; use a_contains, a_overlaps, "
                     "a_containedby or a_equals"
                 )
-            return found.expression(), found
+            return found.expression(_kind_of(literal) if found.type == ANY else None), found
         if isinstance(node, dict) and node.get("op") == "casei":
-            inner, queryable = self._scalar(node["args"][0])
+            inner, queryable = self._scalar(node["args"][0], _unfold(literal))
             return func.lower(inner), queryable
         return node, None
 
     def _literal(self, value: Any, queryable: Queryable) -> Any:
         if isinstance(value, dict) and str(value.get("op", "")).lower() == "casei":
             return self._literal(value["args"][0], queryable)
-        kind = queryable.type
+        kind = _kind_of(value) if queryable.type == ANY else queryable.type
+        if kind == TIMESTAMP and queryable.type == ANY:  # stored as RFC 3339 text in UTC
+            return _instant(value, queryable.name).strftime("%Y-%m-%dT%H:%M:%SZ")
         if kind == TIMESTAMP:
             return _instant(value, queryable.name)
         if kind in (NUMBER, INTEGER):
@@ -155,6 +164,8 @@ class Translator:
             return int(value) if kind == INTEGER and float(value).is_integer() else value
         if kind == STRING and not isinstance(value, str):
             raise InvalidParameter(f"filter: {queryable.name} is a string, not {value!r}")
+        if kind == BOOLEAN and not isinstance(value, bool):
+            raise InvalidParameter(f"filter: {queryable.name} is a boolean, not {value!r}")
         return value
 
     def _fold(self, node: Any, value: Any) -> Any:
@@ -164,7 +175,8 @@ class Translator:
     # -- predicates ----------------------------------------------------------------------------
 
     def _compare(self, op: str, args: list[Any]) -> Any:
-        (left, left_q), (right, right_q) = self._scalar(args[0]), self._scalar(args[1])
+        left, left_q = self._scalar(args[0], args[1])
+        right, right_q = self._scalar(args[1], args[0])
         if left_q is None and right_q is None:
             raise InvalidParameter(f"filter: {op} compares two literals; compare a property")
         if left_q is None:
@@ -180,21 +192,23 @@ class Translator:
         return _COMPARISONS[op](left, right)
 
     def _like(self, args: list[Any]) -> Any:
-        value, found = self._scalar(args[0])
-        if found is None or found.type != STRING:
+        value, found = self._scalar(args[0], "")
+        if found is None or found.type not in (STRING, ANY):
             raise InvalidParameter("filter: like needs a string property on the left")
         pattern = self._fold(args[0], self._literal(args[1], found))
         return value.like(pattern)
 
     def _between(self, args: list[Any]) -> Any:
-        value, found = self._scalar(args[0])
+        value, found = self._scalar(args[0], args[1])
         if found is None:
             raise InvalidParameter("filter: between needs a property on the left")
         return value.between(self._literal(args[1], found), self._literal(args[2], found))
 
     def _in(self, args: list[Any]) -> Any:
-        value, found = self._scalar(args[0])
-        if found is None or not isinstance(args[1], list):
+        if not isinstance(args[1], list) or not args[1]:
+            raise InvalidParameter("filter: in needs a property and a non-empty list of values")
+        value, found = self._scalar(args[0], args[1][0])
+        if found is None:
             raise InvalidParameter("filter: in needs a property and a list of values")
         return value.in_([self._fold(args[0], self._literal(v, found)) for v in args[1]])
 
@@ -271,6 +285,42 @@ class Translator:
 
     def _wavelength_overlaps(self, args: list[Any]) -> Any:
         return band_condition(self.table, Band.of(args))
+
+
+def _normalise(node: Any) -> Any:
+    """Forms that STAC clients send, made strict CQL2 1.0: ``and``/``or`` of one argument is
+    that argument (STAC Browser sends one), ``between`` of ``[low, high]`` (the CQL2 drafts)
+    takes ``low, high``."""
+    if not isinstance(node, dict):
+        return node
+    args = node.get("args")
+    if not isinstance(args, list):
+        return node
+    op = str(node.get("op", "")).lower()
+    if op in ("and", "or") and len(args) == 1:
+        return _normalise(args[0])
+    if op == "between" and len(args) == 2 and isinstance(args[1], list) and len(args[1]) == 2:
+        args = [args[0], *args[1]]
+    return {**node, "args": [_normalise(a) for a in args]}
+
+
+def _unfold(node: Any) -> Any:
+    """The argument of ``casei(...)``, or the node itself."""
+    if isinstance(node, dict) and str(node.get("op", "")).lower() == "casei":
+        return node["args"][0]
+    return node
+
+
+def _kind_of(literal: Any) -> str:
+    """The queryable type a literal compares as."""
+    literal = _unfold(literal)
+    if isinstance(literal, bool):
+        return BOOLEAN
+    if isinstance(literal, int | float):
+        return NUMBER
+    if isinstance(literal, dict) and ("timestamp" in literal or "date" in literal):
+        return TIMESTAMP
+    return STRING
 
 
 def _instant(value: Any, name: str) -> datetime:

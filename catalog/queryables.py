@@ -7,6 +7,7 @@ item queries can also use the dataset-level fields (task, modality, licence...).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +19,18 @@ from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.schema import ItemRow, VersionRow
 
 STRING, NUMBER, INTEGER, TIMESTAMP, ARRAY = "string", "number", "integer", "timestamp", "array"
+BOOLEAN = "boolean"
+ANY = "any"
+"""The type of a property that is not advertised: its literal decides how it compares."""
 _JSON_SCHEMA_TYPES: dict[str, dict[str, Any]] = {
     STRING: {"type": "string"},
     NUMBER: {"type": "number"},
     INTEGER: {"type": "integer"},
     TIMESTAMP: {"type": "string", "format": "date-time"},
     ARRAY: {"type": "array", "items": {"type": "string"}},
+    BOOLEAN: {"type": "boolean"},
 }
+_NAME = re.compile(r"^[A-Za-z_][\w:.\-]*$")
 
 
 @dataclass(frozen=True)
@@ -45,15 +51,19 @@ class Queryable:
     def sortable(self) -> bool:
         return self.type != ARRAY
 
-    def expression(self) -> Any:
-        """The SQL value of this queryable (scalars only)."""
+    def expression(self, kind: str | None = None) -> Any:
+        """The SQL value of this queryable (scalars only), read as ``kind`` (default: its type;
+        an unadvertised property is read as the type of what it is compared with)."""
         if self.column is not None:
             return self.column
         value = self.record[self.path]
-        if self.type == NUMBER:
+        kind = kind or self.type
+        if kind == NUMBER:
             return cast(value.as_float(), Float)
-        if self.type == INTEGER:
+        if kind == INTEGER:
             return cast(value.as_integer(), Integer)
+        if kind == BOOLEAN:
+            return value.as_boolean()
         return cast(value.as_string(), String)
 
     def schema(self) -> dict[str, Any]:
@@ -144,15 +154,28 @@ ITEM_QUERYABLES: Mapping[str, Queryable] = {
 }
 
 
-def lookup(queryables: Mapping[str, Queryable], name: str, what: str = "queryable") -> Queryable:
-    """The queryable a property name means (``properties.`` prefixes are accepted)."""
+_RECORDS = {ItemRow: (ItemRow.content, ("properties",)), VersionRow: (VersionRow.collection, ())}
+"""Where an unadvertised property is read: an item's ``properties``, a collection's top level."""
+
+
+def lookup(
+    queryables: Mapping[str, Queryable], name: str, what: str = "queryable", table: Any = None
+) -> Queryable:
+    """The queryable a property name means (``properties.`` prefixes are accepted).
+
+    With ``table``, any other well-formed name is a property of the records in ``table`` (the
+    queryables' ``additionalProperties: true``): a record without it holds null there.
+    """
     key = name.removeprefix("properties.")
     found = queryables.get(key)
-    if found is None:
-        raise InvalidParameter(
-            f"unknown {what} {name!r}; known: {', '.join(sorted(queryables))} (see /queryables)"
-        )
-    return found
+    if found is not None:
+        return found
+    if table is not None and _NAME.match(key):
+        record, prefix = _RECORDS[table]
+        return Queryable(key, ANY, "", path=(*prefix, key), record=record)
+    raise InvalidParameter(
+        f"unknown {what} {name!r}; known: {', '.join(sorted(queryables))} (see /queryables)"
+    )
 
 
 def json_schema(queryables: Mapping[str, Queryable], schema_id: str, title: str) -> dict[str, Any]:
@@ -163,5 +186,6 @@ def json_schema(queryables: Mapping[str, Queryable], schema_id: str, title: str)
         "type": "object",
         "title": title,
         "properties": {name: q.schema() for name, q in queryables.items()},
-        "additionalProperties": False,
+        # Any other property may be used in a filter: where a record lacks it, it is null.
+        "additionalProperties": True,
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from astrobench.catalog import benchmark
+from astrobench.catalog.doi import url as doi_url
 from astrobench.catalog.release import ExtraFile, Release, SplitFile, multihash, sha256_file
 from astrobench.catalog.versions import Status
 
@@ -23,6 +24,9 @@ SCIENTIFIC_EXT = "https://stac-extensions.github.io/scientific/v1.0.0/schema.jso
 FILE_EXT = "https://stac-extensions.github.io/file/v2.1.0/schema.json"
 DATACUBE_EXT = "https://stac-extensions.github.io/datacube/v2.2.0/schema.json"
 PROCESSING_EXT = "https://stac-extensions.github.io/processing/v1.2.0/schema.json"
+JSON, GEOJSON, SCHEMA_JSON = "application/json", "application/geo+json", "application/schema+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+ROOT_TITLE = "Catalogue root"
 
 
 def iso(moment: datetime) -> str:
@@ -229,10 +233,23 @@ class VersionSummary:
     successor: str | None = None
 
 
+def _link(rel: str, href: str, title: str, media_type: str = JSON) -> dict[str, Any]:
+    return {"rel": rel, "href": href, "type": media_type, "title": title}
+
+
 def with_version_links(
-    collection: dict[str, Any], history: Sequence[VersionSummary], latest: str
+    collection: dict[str, Any],
+    history: Sequence[VersionSummary],
+    latest: str,
+    path: str | None = None,
 ) -> dict[str, Any]:
-    """A copy of a stored Collection with its own links and the version-extension links."""
+    """A copy of a stored Collection with its own links and the version-extension links.
+
+    ``path`` is where the record is served (default: the version's own URL). The dataset's
+    unversioned URL serves its latest version; a ``version`` link then gives the fixed URL.
+    The latest version carries no ``latest-version`` or ``successor-version`` link, so that
+    clients do not call it outdated.
+    """
     record = copy.deepcopy(collection)
     dataset, version = record["id"], record["version"]
     ordered = [h.version for h in history]
@@ -244,55 +261,74 @@ def with_version_links(
         if summary.reason:
             record["astrobench:status_reason"] = summary.reason
     own = collection_path(dataset, version)
+    served = path or own
     links = [
-        {"rel": "self", "href": own, "type": "application/json"},
-        {"rel": "root", "href": "/", "type": "application/json"},
-        {"rel": "parent", "href": "/collections", "type": "application/json"},
-        {"rel": "items", "href": own + "/items", "type": "application/geo+json"},
-        {
-            "rel": "version-history",
-            "href": collection_path(dataset) + "/versions",
-            "type": "application/json",
-        },
-        {
-            "rel": "latest-version",
-            "href": collection_path(dataset, latest),
-            "type": "application/json",
-        },
+        _link("self", served, f"{dataset} {version}"),
+        _link("root", "/", ROOT_TITLE),
+        _link("parent", "/", ROOT_TITLE),
+        _link("items", served + "/items", f"Items of {dataset} {version}: one per split", GEOJSON),
+        _link(QUERYABLES_REL, served + "/queryables", "Queryables", SCHEMA_JSON),
+        _link("version-history", collection_path(dataset) + "/versions", f"Versions of {dataset}"),
     ]
-    if here > 0:
+    if served != own:
+        links.append(_link("version", own, f"{dataset} {version} (this version's fixed URL)"))
+    if version != latest:
         links.append(
-            {
-                "rel": "predecessor-version",
-                "type": "application/json",
-                "href": collection_path(dataset, ordered[here - 1]),
-            }
+            _link("latest-version", collection_path(dataset, latest), f"{dataset} {latest}")
         )
-    if here + 1 < len(ordered):
+    if here > 0:
+        previous = ordered[here - 1]
         links.append(
-            {
-                "rel": "successor-version",
-                "type": "application/json",
-                "href": collection_path(dataset, ordered[here + 1]),
-            }
+            _link(
+                "predecessor-version", collection_path(dataset, previous), f"{dataset} {previous}"
+            )
+        )
+    if here + 1 < len(ordered) and version != latest:
+        following = ordered[here + 1]
+        links.append(
+            _link(
+                "successor-version", collection_path(dataset, following), f"{dataset} {following}"
+            )
         )
     record["links"] = links + [link for link in record["links"] if link["rel"] == "license"]
     return record
 
 
-def with_item_links(item: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a stored Item with self, parent, collection and root links."""
+def with_doi(record: dict[str, Any], doi: str, state: str) -> dict[str, Any]:
+    """``record`` (changed in place) citable by ``doi``: ``sci:doi``, a ``cite-as`` link, and
+    whether the DOI is registered or only reserved."""
+    record["sci:doi"] = doi
+    record["astrobench:doi_state"] = state
+    record["links"].append(_link("cite-as", doi_url(doi), f"DOI {doi}", "text/html"))
+    return record
+
+
+def item_path(dataset: str, item_id: str, version: str | None = None) -> str:
+    return f"{collection_path(dataset, version)}/items/{item_id}"
+
+
+def with_item_links(
+    item: dict[str, Any], latest: bool = False, path: str | None = None
+) -> dict[str, Any]:
+    """A copy of a stored Item with self, parent, collection and root links.
+
+    An item of its dataset's ``latest`` version belongs to the dataset's unversioned URL, as
+    its Collection is listed there; ``path`` is where the item is served.
+    """
     record = copy.deepcopy(item)
-    collection = collection_path(record["collection"], record["properties"]["version"])
+    dataset, version = record["collection"], record["properties"]["version"]
+    collection = collection_path(dataset, None if latest else version)
+    title = f"{dataset} {version}"
     record["links"] = [
-        {
-            "rel": "self",
-            "href": f"{collection}/items/{record['id']}",
-            "type": "application/geo+json",
-        },
-        {"rel": "parent", "href": collection, "type": "application/json"},
-        {"rel": "collection", "href": collection, "type": "application/json"},
-        {"rel": "root", "href": "/", "type": "application/json"},
+        _link(
+            "self",
+            path or item_path(dataset, record["id"], None if latest else version),
+            record["properties"].get("title", record["id"]),
+            GEOJSON,
+        ),
+        _link("parent", collection, title),
+        _link("collection", collection, title),
+        _link("root", "/", ROOT_TITLE),
     ]
     return record
 

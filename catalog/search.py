@@ -11,7 +11,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,8 @@ class SearchQuery:
     collections: Sequence[str] = ()
     ids: Sequence[str] = ()
     bbox: tuple[float, float, float, float] | None = None
+    intersects: Any = None
+    """A shapely geometry (WGS84) that an item's geometry must intersect."""
     start: datetime | None = None
     end: datetime | None = None
     q: Sequence[str] = ()
@@ -52,7 +54,8 @@ class Page:
 
     items: list[dict[str, Any]]
     next_token: str | None
-    matched: int
+    matched: int | None
+    """How many records match in all; None when counting would mean reading every candidate."""
 
 
 @dataclass
@@ -65,6 +68,8 @@ class Plan:
     """Columns that identify a row, the last sort keys."""
     dialect: str
     conditions: list[Any] = field(default_factory=list)
+    keep: Callable[[dict[str, Any]], bool] | None = None
+    """A test that records passing ``conditions`` must also pass, made outside SQL."""
 
     def add_common(self, query: SearchQuery) -> None:
         """Conditions every search shares: time, free text, sky, wavelength and CQL2."""
@@ -89,17 +94,34 @@ class Plan:
         keys = self._keys(query.sortby)
         signature = hashlib.sha256(repr(list(query.sortby)).encode()).hexdigest()[:8]
         statement = base.where(*self.conditions)
-        matched = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        matched = None
+        if self.keep is None:
+            matched = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
         if query.token:
             statement = statement.where(_after(keys, decode_token(query.token, signature)))
         ordered = statement.add_columns(*(expr for expr, _ in keys)).order_by(
             *(expr.desc() if desc else expr.asc() for expr, desc in keys)
         )
-        rows = session.execute(ordered.limit(query.limit + 1)).all()
+        if self.keep is None:
+            rows = list(session.execute(ordered.limit(query.limit + 1)).all())
+        else:
+            rows = self._kept(session.execute(ordered.execution_options(yield_per=200)), query)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         token = encode_token(list(rows[-1][1:]), signature) if more else None
         return Page([dict(row[0]) for row in rows], token, matched)
+
+    def _kept(self, result: Any, query: SearchQuery) -> list[Any]:
+        """The first ``limit + 1`` rows of ``result`` that ``keep`` accepts."""
+        assert self.keep is not None
+        rows = []
+        for row in result:
+            if self.keep(row[0]):
+                rows.append(row)
+                if len(rows) > query.limit:
+                    break
+        result.close()
+        return rows
 
     def _keys(self, sortby: Sequence[tuple[str, bool]]) -> list[tuple[Any, bool]]:
         keys: list[tuple[Any, bool]] = []

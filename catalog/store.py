@@ -7,7 +7,7 @@ one transaction, so a version is either entirely visible or not at all; afterwar
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -289,6 +289,16 @@ class Store:
             ).all()
         return {dataset: version for dataset, version in rows}
 
+    def latest_titles(self) -> dict[str, str | None]:
+        """The title of the latest version of every dataset."""
+        with self.session() as session:
+            rows = session.execute(
+                select(VersionRow.dataset_id, VersionRow.title)
+                .where(VersionRow.is_latest)
+                .order_by(VersionRow.dataset_id)
+            ).all()
+        return {dataset: title for dataset, title in rows}
+
     def collection(self, dataset: str, version: str) -> dict[str, Any]:
         with self.session() as session:
             return dict(self._version_row(session, dataset, version).collection)
@@ -326,14 +336,17 @@ class Store:
             plan.conditions.append(VersionRow.is_latest)
         if query.collections:
             plan.conditions.append(ItemRow.dataset_id.in_(query.collections))
-        if query.bbox is not None:
-            west, south, east, north = query.bbox
+        box = query.intersects.bounds if query.intersects is not None else query.bbox
+        if box is not None:
+            west, south, east, north = box
             plan.conditions += [
                 ItemRow.west <= east,
                 ItemRow.east >= west,
                 ItemRow.south <= north,
                 ItemRow.north >= south,
             ]
+        if query.intersects is not None:
+            plan.keep = _intersecting(query.intersects)
         return self._run(plan, query)
 
     def search_collections(self, query: SearchQuery) -> Page:
@@ -460,6 +473,20 @@ class Store:
         if row is None:
             raise DraftNotFound(dataset, version, self.drafts(dataset))
         return row
+
+
+def _intersecting(geometry: Any) -> Callable[[dict[str, Any]], bool]:
+    """A test of whether an item's geometry intersects ``geometry`` (a null one never does)."""
+    from shapely import prepared
+    from shapely.geometry import shape
+
+    target = prepared.prep(geometry)
+
+    def keep(item: dict[str, Any]) -> bool:
+        found = item.get("geometry")
+        return found is not None and bool(target.intersects(shape(found)))
+
+    return keep
 
 
 def _exists(dataset: str, version: str) -> VersionExists:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 
+from astrobench.catalog import minting
 from astrobench.catalog import mirrors as mirror_registry
-from astrobench.catalog.records import render, with_item_links, with_version_links
+from astrobench.catalog.doi import DoiScheme
+from astrobench.catalog.records import (
+    collection_path,
+    render,
+    with_doi,
+    with_item_links,
+    with_version_links,
+)
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.service.settings import Settings
+
+T = TypeVar("T")
+REGISTERED, RESERVED = "registered", "reserved"
 
 
 def store(request: Request) -> Store:
@@ -40,31 +52,76 @@ def link(
 
 
 def collection_json(
-    request: Request, dataset: str, version: str, stored: dict[str, Any] | None = None
+    request: Request,
+    dataset: str,
+    version: str,
+    stored: dict[str, Any] | None = None,
+    path: str | None = None,
 ) -> dict[str, Any]:
-    """A version's Collection with its version links, rendered for this request's host
-    (``stored`` is its stored record, when a search already read it)."""
+    """A version's Collection with its version links and DOI, rendered for this request's host.
+
+    ``stored`` is its stored record, when a search already read it; ``path`` is where it is
+    served (default: the version's own URL). At the dataset's unversioned URL the latest version
+    is cited by the concept DOI, at its own URL by the version DOI.
+    """
     catalogue = store(request)
     history = catalogue.history(dataset)
+    latest = catalogue.resolve(dataset, None, history)
     record = with_version_links(
         stored if stored is not None else catalogue.collection(dataset, version),
         history,
-        latest=catalogue.resolve(dataset, None, history),
+        latest,
+        path,
     )
+    ids = doi_scheme(request)
+    concept = path == collection_path(dataset)
+    doi = ids.concept(dataset) if concept else ids.version(dataset, record["version"])
+    with_doi(record, doi, doi_states(request).get(doi, RESERVED))
     record = mirror_registry.with_alternates(record, dataset, record["version"], mirrors(request))
     return render(record, base_url(request))
 
 
-def item_json(request: Request, item: dict[str, Any]) -> dict[str, Any]:
+def item_json(request: Request, item: dict[str, Any], path: str | None = None) -> dict[str, Any]:
+    """An Item with its links, rendered for this request's host (``path``: where it is served)."""
+    dataset, version = item["collection"], item["properties"]["version"]
+    latest = latest_versions(request).get(dataset) == version
     record = mirror_registry.with_alternates(
-        with_item_links(item), item["collection"], item["properties"]["version"], mirrors(request)
+        with_item_links(item, latest, path), dataset, version, mirrors(request)
     )
     return render(record, base_url(request))
 
 
+def doi_scheme(request: Request) -> DoiScheme:
+    return DoiScheme(settings(request).doi_prefix)
+
+
+def _per_request(request: Request, name: str, read: Callable[[], T]) -> T:
+    """``read()``, once per request."""
+    found: T | None = getattr(request.state, name, None)
+    if found is None:
+        found = read()
+        setattr(request.state, name, found)
+    return found
+
+
 def mirrors(request: Request) -> list[mirror_registry.Mirror]:
     """The registered mirrors, read once per request."""
-    found: list[mirror_registry.Mirror] | None = getattr(request.state, "mirrors", None)
-    if found is None:
-        found = request.state.mirrors = mirror_registry.listed(store(request))
-    return found
+    return _per_request(request, "mirrors", lambda: mirror_registry.listed(store(request)))
+
+
+def latest_versions(request: Request) -> dict[str, str]:
+    """Dataset -> its latest version, read once per request."""
+    return _per_request(request, "latest", store(request).latest_versions)
+
+
+def doi_states(request: Request) -> dict[str, str]:
+    """DOI -> ``registered`` (findable at DataCite) or ``reserved``, for every minted DOI; read
+    once per request. A DOI not minted yet is reserved too: it is a function of the ids."""
+
+    def read() -> dict[str, str]:
+        return {
+            s.doi: REGISTERED if s.state == minting.FINDABLE else RESERVED
+            for s in minting.states(store(request))
+        }
+
+    return _per_request(request, "dois", read)

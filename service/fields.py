@@ -1,8 +1,13 @@
-"""The fields extension: include or exclude parts of each returned record by dotted path.
+"""The fields extension (STAC API fields v1.0.0): include or exclude parts of each returned record
+by dotted path.
 
-With only ``exclude``, records are whole minus those paths. With ``include``, records hold the
-default set (what keeps an Item or Collection usable) plus the included paths. A path in both lists
-is included, and a more specific path wins over a less specific one.
+- ``fields`` empty (``?fields=``, ``{}``, or both lists null or empty): the default set, what
+  keeps a record valid STAC;
+- ``include`` given: only those paths (and the few that identify the record);
+- ``exclude`` only: every field but those; with ``include`` null or empty (and always in GET,
+  which cannot tell missing from empty), the default set but those;
+- a path in both lists is included; the more specific path wins (exclude ``properties`` and
+  include ``properties.datetime``: ``datetime`` is the only property left).
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from typing import Any
 ITEM_DEFAULT = (
     "type",
     "stac_version",
-    "stac_extensions",
     "id",
     "collection",
     "geometry",
@@ -23,8 +27,11 @@ ITEM_DEFAULT = (
     "links",
     "assets",
     "properties.datetime",
-    "properties.version",
+    "properties.start_datetime",
+    "properties.end_datetime",
 )
+ITEM_IDENTITY = ("type", "stac_version", "id", "collection")
+"""Kept in every projected item, so that it can still be told apart."""
 COLLECTION_DEFAULT = (
     "type",
     "stac_version",
@@ -37,48 +44,64 @@ COLLECTION_DEFAULT = (
     "links",
     "version",
 )
+COLLECTION_IDENTITY = ("type", "stac_version", "id")
 
 
 @dataclass(frozen=True)
 class Fields:
-    include: tuple[str, ...] = ()
+    """A projection; ``given`` is False when the request had no ``fields`` at all."""
+
+    include: tuple[str, ...] | None = None
+    """None when ``include`` was missing (only a POST body can say so)."""
     exclude: tuple[str, ...] = ()
+    given: bool = False
 
     @classmethod
-    def of(cls, include: Sequence[str], exclude: Sequence[str]) -> Fields:
-        return cls(tuple(p for p in include if p), tuple(p for p in exclude if p))
+    def of(cls, include: Sequence[str] | None, exclude: Sequence[str] | None) -> Fields:
+        return cls(
+            None if include is None else tuple(p for p in include if p),
+            tuple(p for p in exclude or () if p),
+            True,
+        )
 
     @classmethod
     def parse(cls, value: str | None) -> Fields:
-        """``a,+b,-c``: include a and b, exclude c."""
-        parts = [p.strip() for p in (value or "").split(",") if p.strip()]
+        """``a,+b,-c``: include a and b, exclude c (GET: a missing include is empty)."""
+        if value is None:
+            return cls()
+        parts = [p.strip() for p in value.split(",") if p.strip()]
         return cls.of(
             [p.lstrip("+") for p in parts if not p.startswith("-")],
             [p[1:] for p in parts if p.startswith("-")],
         )
 
-    def __bool__(self) -> bool:
-        return bool(self.include or self.exclude)
-
-    def apply(self, record: dict[str, Any], default: Sequence[str]) -> dict[str, Any]:
+    def apply(
+        self, record: dict[str, Any], default: Sequence[str], identity: Sequence[str]
+    ) -> dict[str, Any]:
         """A projected copy of ``record`` (the record itself is never changed)."""
-        if not self:
+        if not self.given:
             return record
-        if self.include:
-            result: dict[str, Any] = {}
-            for path in (*default, *self.include):
-                _copy_path(record, result, path.split("."))
-        else:
+        include = self.include or ()
+        if include:
+            result = _copy_paths(record, [*identity, *include])
+        elif self.include is None and self.exclude:
             result = copy.deepcopy(record)
+        else:
+            result = _copy_paths(record, default)
         for path in self.exclude:
-            if not any(_within(kept, path) for kept in self.include):
-                _drop_path(result, path.split("."))
+            if path in include:
+                continue
+            _drop_path(result, path.split("."))
+            inside = [p for p in include if p.startswith(path + ".")]
+            _merge(result, _copy_paths(record, inside))
         return result
 
 
-def _within(path: str, prefix: str) -> bool:
-    """True if ``path`` is ``prefix`` or lies inside it."""
-    return path == prefix or path.startswith(prefix + ".")
+def _copy_paths(source: dict[str, Any], paths: Sequence[str]) -> dict[str, Any]:
+    target: dict[str, Any] = {}
+    for path in paths:
+        _copy_path(source, target, path.removeprefix("+").split("."))
+    return target
 
 
 def _copy_path(source: dict[str, Any], target: dict[str, Any], keys: list[str]) -> None:
@@ -89,6 +112,14 @@ def _copy_path(source: dict[str, Any], target: dict[str, Any], keys: list[str]) 
         target[head] = copy.deepcopy(source[head])
     elif isinstance(source[head], dict):
         _copy_path(source[head], target.setdefault(head, {}), rest)
+
+
+def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
 
 
 def _drop_path(target: dict[str, Any], keys: list[str]) -> None:

@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from astrobench.catalog import benchmark, citation, evaluation, minting, schemaorg
+from astrobench.catalog import benchmark, citation, evaluation, schemaorg
 from astrobench.catalog.doi import DoiScheme
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps, exports, negotiate
@@ -140,7 +140,7 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
         card_href=assets.get("card", {}).get("href"),
         limitations=record.get(benchmark.LIMITATIONS, []),
         downloads=downloads,
-        doi_state=_doi_states(request, dataset),
+        doi_state=deps.doi_states(request),
         open_line=f'import astrobench\nds = astrobench.open("{dataset}", version="{c.version}", '
         f'split="{record[benchmark.SPLITS][0]["name"]}")',
         citation_text=citation.text(c),
@@ -158,12 +158,6 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
             for h in history
         ],
     )
-
-
-def _doi_states(request: Request, dataset: str) -> dict[str, str]:
-    """DOI -> ``registered`` or ``reserved``, for the DOIs the catalogue has minted."""
-    found = minting.states(deps.store(request), dataset)
-    return {s.doi: "registered" if s.state == minting.FINDABLE else "reserved" for s in found}
 
 
 def error(request: Request, status: int, body: dict[str, Any]) -> HTMLResponse:
@@ -198,7 +192,7 @@ def negotiated(request: Request, dataset: str, requested: str | None) -> Respons
     if chosen == negotiate.HTML:
         return version(request, dataset, exact)
     if chosen == negotiate.JSON:
-        return deps.collection_json(request, dataset, exact)
+        return deps.collection_json(request, dataset, exact, path=request.url.path)
     name = {negotiate.DATACITE: "datacite", negotiate.SCHEMA_ORG: "schemaorg"}.get(
         chosen, exports.CROISSANT
     )

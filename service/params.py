@@ -7,9 +7,11 @@ fields and free-text extensions), plus ``cone`` (ra, dec, radius in ICRS degrees
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -48,15 +50,86 @@ def parse_bbox(value: str | Sequence[Any] | None) -> tuple[float, float, float, 
     return west, south, east, north
 
 
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))"
+)
+
+
 def _instant(text: str, whole: str) -> datetime:
+    """An RFC 3339 date-time (section 5.6: a time zone is required, ``.`` before a fraction)."""
+    found = _RFC3339.fullmatch(text.strip())
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        if found is None:
+            raise ValueError
+        year, month, day, hour, minute, second = (int(g) for g in found.groups()[:6])
+        fraction, sign, zone_hours, zone_minutes = found.groups()[6:]
+        offset = timedelta(hours=int(zone_hours or 0), minutes=int(zone_minutes or 0))
+        moment = datetime(
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            min(second, 59) if second <= 60 else second,  # a leap second is its minute's end
+            int((fraction or "0")[:6].ljust(6, "0")),
+            timezone(-offset if sign == "-" else offset),
+        )
     except ValueError:
         raise InvalidParameter(
-            f"datetime {whole!r} is not valid; use an RFC 3339 date-time such as "
-            "2006-01-01T00:00:00Z, or an interval 'start/end' with '..' for an open end"
+            f"datetime {whole!r} is not valid; use an RFC 3339 date-time with a time zone such "
+            "as 2006-01-01T00:00:00Z, or an interval 'start/end' with '..' for an open end"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+GEOMETRY_TYPES = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+
+def parse_intersects(value: str | dict[str, Any] | None) -> Any:
+    """A GeoJSON geometry (WGS84 longitude, latitude) as a shapely geometry."""
+    if value is None or value == "":
+        return None
+    hint = (
+        "intersects must be a GeoJSON geometry object, e.g. "
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, of type '
+        + ", ".join(GEOMETRY_TYPES)
+        + ", in WGS84 degrees; for the sky use cone=ra,dec,radius"
+    )
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise InvalidParameter(f"intersects is not JSON ({error}); {hint}") from None
+    if not isinstance(value, dict) or value.get("type") not in GEOMETRY_TYPES:
+        kind = value.get("type") if isinstance(value, dict) else type(value).__name__
+        raise InvalidParameter(f"intersects has type {kind!r}; {hint}")
+    import shapely
+    from shapely.geometry import shape
+
+    try:
+        geometry = shape(value)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        raise InvalidParameter(
+            f"intersects is not a valid {value['type']}: {error}; {hint}"
+        ) from None
+    if geometry.is_empty:
+        raise InvalidParameter(f"intersects is an empty {value['type']}; {hint}")
+    if not geometry.is_valid:
+        raise InvalidParameter(
+            f"intersects is not a valid {value['type']}: {shapely.is_valid_reason(geometry)}"
+        )
+    west, south, east, north = geometry.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise InvalidParameter(f"intersects reaches outside -180..180, -90..90; {hint}")
+    return geometry
 
 
 def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]:
@@ -77,15 +150,18 @@ def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]
 
 
 def parse_limit(value: str | int | None, maximum: int) -> int:
+    """A page size; one above ``maximum`` means ``maximum`` (OGC API Features)."""
     if value is None or value == "":
         return DEFAULT_LIMIT
     try:
         limit = int(value)
     except (TypeError, ValueError):
         limit = 0
-    if isinstance(value, float) or not 1 <= limit <= maximum:
-        raise InvalidParameter(f"limit {value!r} is not valid; use an integer from 1 to {maximum}")
-    return limit
+    if isinstance(value, float) or limit < 1:
+        raise InvalidParameter(
+            f"limit {value!r} is not valid; use a positive integer (pages hold at most {maximum})"
+        )
+    return min(limit, maximum)
 
 
 def parse_list(value: str | Sequence[str] | None) -> list[str]:
@@ -136,8 +212,13 @@ class SortField(BaseModel):
 
 class FieldsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    include: list[str] = []
-    exclude: list[str] = []
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+
+    def fields(self) -> Fields:
+        """The projection; ``include`` left out (not null) means every field but ``exclude``."""
+        missing = "include" not in self.model_fields_set
+        return Fields.of(None if missing else self.include or [], self.exclude)
 
 
 class SearchBody(BaseModel):
@@ -148,6 +229,7 @@ class SearchBody(BaseModel):
     collections: list[str] | None = None
     ids: list[str] | None = None
     bbox: list[float] | None = None
+    intersects: dict[str, Any] | None = None
     datetime: str | None = None
     limit: int | None = None
     token: str | None = None
@@ -168,8 +250,12 @@ class SearchBody(BaseModel):
             cone=self.cone,
             wavelength=self.wavelength,
         )
-        fields = Fields.of(self.fields.include, self.fields.exclude) if self.fields else Fields()
-        return query, fields
+        if "fields" in self.model_fields_set and self.fields is None:
+            raise InvalidParameter(
+                'fields must be an object {"include": [...], "exclude": [...]}, not null; '
+                "leave it out to get whole records"
+            )
+        return query, Fields() if self.fields is None else self.fields.fields()
 
 
 @dataclass
@@ -179,6 +265,7 @@ class SearchParams:
     collections: str | None = None
     ids: str | None = None
     bbox: str | None = None
+    intersects: Annotated[str | None, Query(description="a GeoJSON geometry")] = None
     datetime: str | None = None
     limit: str | None = None
     token: str | None = None
@@ -214,10 +301,14 @@ def build(
 ) -> SearchQuery:
     """The validated query of a GET or POST search (both name their parameters alike)."""
     start, end = parse_datetime(source.datetime)
+    bbox, intersects = parse_bbox(source.bbox), parse_intersects(source.intersects)
+    if bbox is not None and intersects is not None:
+        raise InvalidParameter("give bbox or intersects, not both (STAC item search)")
     return SearchQuery(
         collections=parse_list(source.collections),
         ids=parse_list(source.ids),
-        bbox=parse_bbox(source.bbox),
+        bbox=bbox,
+        intersects=intersects,
         start=start,
         end=end,
         q=parse_q(source.q),

@@ -3,25 +3,34 @@ queryables and the CQL2 functions."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 
 from astrobench.catalog import benchmark, cql2
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES, json_schema
-from astrobench.catalog.records import collection_path
+from astrobench.catalog.records import GEOJSON, QUERYABLES_REL, SCHEMA_JSON, collection_path
 from astrobench.catalog.search import Page, SearchQuery
 from astrobench.service import deps, negotiate, pages
 from astrobench.service.errors import READ_ERRORS
-from astrobench.service.fields import COLLECTION_DEFAULT, ITEM_DEFAULT, Fields
+from astrobench.service.fields import (
+    COLLECTION_DEFAULT,
+    COLLECTION_IDENTITY,
+    ITEM_DEFAULT,
+    ITEM_IDENTITY,
+    Fields,
+)
 from astrobench.service.negotiate import HTML, JSON
 from astrobench.service.params import SearchBody, SearchParams
 
 router = APIRouter(responses=READ_ERRORS)
 
-GEOJSON = "application/geo+json"
-QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+FUNCTIONS_REL = "http://www.opengis.net/def/rel/ogc/1.0/functions"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+
 _STAC = "https://api.stacspec.org"
 _CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf"
 CONFORMANCE = [
@@ -64,6 +73,12 @@ CONFORMANCE = [
 Params = Annotated[SearchParams, Depends()]
 
 
+class GeoJSONResponse(JSONResponse):
+    """Items and item collections are GeoJSON (STAC API item search, OGC API Features)."""
+
+    media_type = GEOJSON
+
+
 @router.get(
     "/", summary="Landing page (HTML for browsers: the list of benchmarks)", response_model=None
 )
@@ -73,27 +88,27 @@ def landing(request: Request) -> dict[str, Any] | Response:
         found = [deps.collection_json(request, c["id"], c["version"], c) for c in page.items]
         return pages.catalogue(request, found, None)
     settings = deps.settings(request)
-    latest = deps.store(request).latest_versions()
+    link = partial(deps.link, request)
     links = [
-        deps.link(request, "self", "/"),
-        deps.link(request, "root", "/"),
-        deps.link(request, "conformance", "/conformance"),
-        deps.link(request, "data", "/collections"),
-        deps.link(request, "search", "/search", GEOJSON, method="GET"),
-        deps.link(request, "search", "/search", GEOJSON, method="POST"),
-        deps.link(request, QUERYABLES_REL, "/queryables", "application/schema+json"),
-        deps.link(request, "http://www.opengis.net/def/rel/ogc/1.0/functions", "/functions"),
-        deps.link(request, "service-desc", "/api", "application/vnd.oai.openapi+json;version=3.0"),
-        deps.link(request, "service-doc", "/api.html", "text/html"),
-        deps.link(
-            request,
+        link("self", "/", title=settings.title),
+        link("root", "/", title=settings.title),
+        link("conformance", "/conformance", title="Conformance classes"),
+        link("data", "/collections", title="Benchmark datasets (latest versions)"),
+        link("search", "/search", GEOJSON, method="GET", title="Item search"),
+        link("search", "/search", GEOJSON, method="POST", title="Item search"),
+        link(QUERYABLES_REL, "/queryables", SCHEMA_JSON, title="Item queryables"),
+        link(FUNCTIONS_REL, "/functions", title="CQL2 functions"),
+        link("service-desc", "/api", OPENAPI, title="OpenAPI definition"),
+        link("service-doc", "/api.html", "text/html", title="API documentation"),
+        link(
             "describedby",
             benchmark.SCHEMA_PATH,
-            "application/schema+json",
+            SCHEMA_JSON,
             title="astrobench benchmark extension schema",
         ),
     ]
-    links += [deps.link(request, "child", collection_path(d), title=d) for d in latest]
+    titles = deps.store(request).latest_titles()
+    links += [link("child", collection_path(d), title=t or d) for d, t in titles.items()]
     return {
         "type": "Catalog",
         "stac_version": "1.1.0",
@@ -121,22 +136,31 @@ def conformance() -> dict[str, Any]:
 def collections(request: Request, params: Params) -> dict[str, Any] | Response:
     html = negotiate.choose(request.headers.get("accept"), [JSON, HTML]) == HTML
     query, fields = params.query(deps.settings(request).max_limit)
+    page = deps.store(request).search_collections(query)
     if html:
-        page = deps.store(request).search_collections(query)
         found = [deps.collection_json(request, c["id"], c["version"], c) for c in page.items]
         return pages.catalogue(request, found, request.query_params.get("q"))
-    page = deps.store(request).search_collections(query)
     found = [
-        fields.apply(deps.collection_json(request, c["id"], c["version"], c), COLLECTION_DEFAULT)
+        fields.apply(
+            deps.collection_json(request, c["id"], c["version"], c, collection_path(c["id"])),
+            COLLECTION_DEFAULT,
+            COLLECTION_IDENTITY,
+        )
         for c in page.items
     ]
     links = [
-        deps.link(request, "self", "/collections"),
-        deps.link(request, "root", "/"),
-        deps.link(request, QUERYABLES_REL, "/collections-queryables", "application/schema+json"),
+        deps.link(request, "self", requested(request), title="Benchmark datasets"),
+        deps.link(request, "root", "/", title=deps.settings(request).title),
+        deps.link(
+            request,
+            QUERYABLES_REL,
+            "/collections-queryables",
+            SCHEMA_JSON,
+            title="Collection queryables",
+        ),
     ]
     if page.next_token:
-        links.append(_next_get(request, "/collections", page.next_token, "application/json"))
+        links.append(_next_get(request, "/collections", page.next_token, JSON))
     return {
         "collections": found,
         "links": links,
@@ -157,27 +181,48 @@ def collection(request: Request, dataset: str) -> dict[str, Any] | Response:
     return pages.negotiated(request, dataset, None)
 
 
-def _queryables_response(request: Request, path: str, title: str, which: Any) -> dict[str, Any]:
-    return json_schema(which, deps.base_url(request) + path, title)
+def requested(request: Request) -> str:
+    """The path and query of this request, as its ``self`` link gives them."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
 
 
-@router.get("/queryables", summary="Properties that item filters and sortby may use")
+def queryables_document(request: Request, title: str, which: Any) -> dict[str, Any]:
+    return json_schema(which, deps.base_url(request) + request.url.path, title)
+
+
+class SchemaResponse(JSONResponse):
+    """Queryables are JSON Schema documents (OGC API Features part 3)."""
+
+    media_type = SCHEMA_JSON
+
+
+@router.get(
+    "/queryables",
+    summary="Properties that item filters and sortby may use",
+    response_class=SchemaResponse,
+)
 def queryables(request: Request) -> dict[str, Any]:
-    return _queryables_response(request, "/queryables", "Item queryables", ITEM_QUERYABLES)
+    return queryables_document(request, "Item queryables", ITEM_QUERYABLES)
 
 
-@router.get("/collections-queryables", summary="Properties that collection-search filters may use")
+@router.get(
+    "/collections-queryables",
+    summary="Properties that collection-search filters may use",
+    response_class=SchemaResponse,
+)
 def collection_queryables(request: Request) -> dict[str, Any]:
-    return _queryables_response(
-        request, "/collections-queryables", "Collection queryables", COLLECTION_QUERYABLES
-    )
+    return queryables_document(request, "Collection queryables", COLLECTION_QUERYABLES)
 
 
-@router.get("/collections/{dataset}/queryables", summary="Queryables of a dataset's items")
+@router.get(
+    "/collections/{dataset}/queryables",
+    summary="Queryables of a dataset's items",
+    response_class=SchemaResponse,
+)
 def dataset_queryables(request: Request, dataset: str) -> dict[str, Any]:
     deps.store(request).history(dataset)
-    path = collection_path(dataset) + "/queryables"
-    return _queryables_response(request, path, f"Queryables of {dataset}", ITEM_QUERYABLES)
+    return queryables_document(request, f"Queryables of {dataset}", ITEM_QUERYABLES)
 
 
 @router.get("/functions", summary="CQL2 functions this server evaluates")
@@ -189,24 +234,32 @@ def feature_collection(
     request: Request, page: Page, fields: Fields, next_link: dict[str, Any] | None
 ) -> dict[str, Any]:
     links = [
-        deps.link(request, "self", request.url.path, GEOJSON),
-        deps.link(request, "root", "/"),
+        deps.link(request, "self", requested(request), GEOJSON, title="This page"),
+        deps.link(request, "root", "/", title=deps.settings(request).title),
     ]
     if next_link:
         links.append(next_link)
-    return {
+    found = {
         "type": "FeatureCollection",
-        "features": [fields.apply(deps.item_json(request, i), ITEM_DEFAULT) for i in page.items],
+        "features": [
+            fields.apply(deps.item_json(request, i), ITEM_DEFAULT, ITEM_IDENTITY)
+            for i in page.items
+        ],
         "links": links,
         "numberMatched": page.matched,
         "numberReturned": len(page.items),
     }
+    if page.matched is None:
+        del found["numberMatched"]
+    return found
 
 
 def _next_get(request: Request, path: str, token: str, media_type: str = GEOJSON) -> dict[str, Any]:
     params = {k: v for k, v in request.query_params.items() if k != "token"}
     params["token"] = token
-    return deps.link(request, "next", f"{path}?{urlencode(params)}", media_type, method="GET")
+    return deps.link(
+        request, "next", f"{path}?{urlencode(params)}", media_type, method="GET", title="Next page"
+    )
 
 
 def version_items(
@@ -220,17 +273,28 @@ def version_items(
     return feature_collection(request, page, fields, next_link)
 
 
-@router.get("/collections/{dataset}/items", summary="Items of a dataset's latest version")
+@router.get(
+    "/collections/{dataset}/items",
+    summary="Items of a dataset's latest version",
+    response_class=GeoJSONResponse,
+)
 def items(request: Request, dataset: str, params: Params) -> dict[str, Any]:
     return version_items(request, dataset, "latest", params)
 
 
-@router.get("/collections/{dataset}/items/{item_id}", summary="One item")
+@router.get(
+    "/collections/{dataset}/items/{item_id}", summary="One item", response_class=GeoJSONResponse
+)
 def item(request: Request, dataset: str, item_id: str) -> dict[str, Any]:
-    return deps.item_json(request, deps.store(request).item(dataset, item_id))
+    found = deps.store(request).item(dataset, item_id)
+    return deps.item_json(request, found, request.url.path)
 
 
-@router.get("/search", summary="Item search (latest versions; any version when ids are given)")
+@router.get(
+    "/search",
+    summary="Item search (latest versions; any version when ids are given)",
+    response_class=GeoJSONResponse,
+)
 def search_get(request: Request, params: Params) -> dict[str, Any]:
     query, fields = params.query(deps.settings(request).max_limit)
     page = deps.store(request).search(query)
@@ -238,7 +302,7 @@ def search_get(request: Request, params: Params) -> dict[str, Any]:
     return feature_collection(request, page, fields, next_link)
 
 
-@router.post("/search", summary="Item search with a JSON body")
+@router.post("/search", summary="Item search with a JSON body", response_class=GeoJSONResponse)
 def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
     query, fields = body.query(deps.settings(request).max_limit)
     page = deps.store(request).search(query)
@@ -246,6 +310,13 @@ def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
     if page.next_token:
         next_body = body.model_dump(exclude_none=True, by_alias=True) | {"token": page.next_token}
         next_link = deps.link(
-            request, "next", "/search", GEOJSON, method="POST", body=next_body, merge=False
+            request,
+            "next",
+            "/search",
+            GEOJSON,
+            method="POST",
+            body=next_body,
+            merge=False,
+            title="Next page",
         )
     return feature_collection(request, page, fields, next_link)

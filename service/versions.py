@@ -7,10 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from astrobench.catalog.errors import ItemNotFound
+from astrobench.catalog.queryables import ITEM_QUERYABLES
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps, pages
 from astrobench.service.errors import READ_ERRORS
-from astrobench.service.stac import Params, version_items
+from astrobench.service.stac import (
+    GeoJSONResponse,
+    Params,
+    SchemaResponse,
+    queryables_document,
+    version_items,
+)
 
 router = APIRouter(responses=READ_ERRORS)
 
@@ -32,7 +39,12 @@ def versions(request: Request, dataset: str) -> dict[str, Any]:
                 "reason": summary.reason,
                 "successor": summary.successor,
                 "links": [
-                    deps.link(request, "collection", collection_path(dataset, summary.version))
+                    deps.link(
+                        request,
+                        "collection",
+                        collection_path(dataset, summary.version),
+                        title=f"{dataset} {summary.version}",
+                    )
                 ],
             }
         )
@@ -41,9 +53,14 @@ def versions(request: Request, dataset: str) -> dict[str, Any]:
         "latest": latest,
         "versions": entries,
         "links": [
-            deps.link(request, "self", collection_path(dataset) + "/versions"),
-            deps.link(request, "collection", collection_path(dataset)),
-            deps.link(request, "root", "/"),
+            deps.link(
+                request,
+                "self",
+                collection_path(dataset) + "/versions",
+                title=f"Versions of {dataset}",
+            ),
+            deps.link(request, "collection", collection_path(dataset), title=dataset),
+            deps.link(request, "root", "/", title=deps.settings(request).title),
         ],
     }
 
@@ -59,16 +76,34 @@ def version(request: Request, dataset: str, version: str) -> dict[str, Any] | Re
     return pages.negotiated(request, dataset, version)
 
 
-@router.get("/collections/{dataset}/versions/{version}/items", summary="Items of one version")
+@router.get(
+    "/collections/{dataset}/versions/{version}/queryables",
+    summary="Queryables of a version's items",
+    response_class=SchemaResponse,
+)
+def queryables(request: Request, dataset: str, version: str) -> dict[str, Any]:
+    exact = deps.store(request).resolve(dataset, version)
+    return queryables_document(request, f"Queryables of {dataset} {exact}", ITEM_QUERYABLES)
+
+
+@router.get(
+    "/collections/{dataset}/versions/{version}/items",
+    summary="Items of one version",
+    response_class=GeoJSONResponse,
+)
 def items(request: Request, dataset: str, version: str, params: Params) -> dict[str, Any]:
     return version_items(request, dataset, version, params)
 
 
-@router.get("/collections/{dataset}/versions/{version}/items/{item_id}", summary="One item")
+@router.get(
+    "/collections/{dataset}/versions/{version}/items/{item_id}",
+    summary="One item",
+    response_class=GeoJSONResponse,
+)
 def item(request: Request, dataset: str, version: str, item_id: str) -> dict[str, Any]:
     catalogue = deps.store(request)
     exact = catalogue.resolve(dataset, version)
     found = catalogue.item(dataset, item_id)
     if found["properties"]["version"] != exact:
         raise ItemNotFound(f"{dataset} {exact} has no item {item_id!r}")
-    return deps.item_json(request, found)
+    return deps.item_json(request, found, request.url.path)

@@ -27,8 +27,8 @@ def test_unversioned_collection_is_latest_with_version_links(server: str, valida
     assert collection["version"] == "1.3.0"
     rels = {link["rel"]: link["href"] for link in collection["links"]}
     assert rels["predecessor-version"].endswith("/collections/sn-spectra/versions/1.2.0")
-    assert rels["latest-version"].endswith("/collections/sn-spectra/versions/1.3.0")
-    assert "successor-version" not in rels
+    assert rels["version"].endswith("/collections/sn-spectra/versions/1.3.0")
+    assert "latest-version" not in rels and "successor-version" not in rels
     validate(collection, validator)
     listed = [c["id"] for c in get(server, "/collections").json()["collections"]]
     assert sorted(listed) == ["ogle3-variables", "sn-spectra"]
@@ -112,9 +112,8 @@ def test_benchmark_schema_is_served(server: str) -> None:
         ("/search", {"bbox": "a,b,c,d"}, 400, "not numeric"),
         ("/search", {"datetime": "last tuesday"}, 400, "RFC 3339"),
         ("/search", {"datetime": "2007-01-01T00:00:00Z/2006-01-01T00:00:00Z"}, 400, "starts after"),
-        ("/search", {"limit": "0"}, 400, "from 1 to 1000"),
-        ("/search", {"limit": "100000"}, 400, "from 1 to 1000"),
-        ("/search", {"limit": "ten"}, 400, "from 1 to 1000"),
+        ("/search", {"limit": "0"}, 400, "positive integer"),
+        ("/search", {"limit": "ten"}, 400, "positive integer"),
         ("/search", {"token": "garbage!"}, 400, "token"),
         ("/search", {"collections": "no-such-set"}, 404, "does not exist"),
         ("/assets/sn-spectra/9.9.9/x.nc", {}, 404, "no published asset"),
