@@ -102,7 +102,7 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
                     path=path,
                     media_type=PNG,
                     title=f"{name}: {diagnostics.TITLES[kind]}",
-                    roles=("overview", "diagnostics"),
+                    roles=("metadata", "diagnostics"),  # a download, not a thumbnail
                 )
             )
         entries.append(

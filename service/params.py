@@ -226,8 +226,9 @@ class SearchBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    collections: list[str] | None = None
-    ids: list[str] | None = None
+    collections: list[str] | str | None = None
+    """A list of ids; one id (or several, comma-separated) as a string is taken too."""
+    ids: list[str] | str | None = None
     bbox: list[float] | None = None
     intersects: dict[str, Any] | None = None
     datetime: str | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -24,18 +23,17 @@ from astrobench.ingest.recipe import RECIPES, get_recipe
 from astrobench.service.process import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_SCHEMAS = ROOT.parent / "shared" / "stac-schemas"
+SCHEMAS = ROOT / "tests" / "data" / "stac-schemas"
 PG_ADMIN = os.environ.get(
     "ASTROBENCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 
 
 def local_schemas() -> dict[str, Path]:
-    """Published extension schemas from ../shared where present; otherwise they are fetched."""
-    mapping = SHARED_SCHEMAS / "map.json"
-    if not mapping.exists():
-        return {}
-    return {uri: SHARED_SCHEMAS / rel for uri, rel in json.loads(mapping.read_text()).items()}
+    """The published STAC, GeoJSON and extension schemas the tests need, vendored in
+    ``tests/data/stac-schemas`` (see its README), by public URL: validation never fetches."""
+    mapping = json.loads((SCHEMAS / "map.json").read_text(encoding="utf-8"))
+    return {uri: SCHEMAS / rel for uri, rel in mapping.items()}
 
 
 @pytest.fixture(scope="session")
@@ -43,41 +41,18 @@ def validator():  # type: ignore[no-untyped-def]
     return stac_validator(local_schemas())
 
 
-def _postgres_ready() -> bool:
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """A reachable PostgreSQL server (``tests/run.sh`` installs and starts one)."""
     import psycopg
 
     try:
         psycopg.connect(PG_ADMIN, connect_timeout=3).close()
-        return True
-    except psycopg.OperationalError:
-        return False
-
-
-def _start_postgres() -> None:
-    if shutil.which("pg_ctlcluster") and Path("/etc/postgresql").exists():
-        version = sorted(
-            os.listdir("/etc/postgresql"), key=lambda v: [int(p) for p in v.split(".")]
-        )[-1]
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-            capture_output=True,
-            check=False,
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN} ({error}); run the tests with "
+            "tests/run.sh, or point ASTROBENCH_TEST_POSTGRES at a server"
         )
-        for _ in range(30):
-            if _postgres_ready():
-                return
-            time.sleep(0.5)
-
-
-@pytest.fixture(scope="session")
-def postgres_admin() -> str:
-    """A reachable PostgreSQL server (started if it is installed but down)."""
-    if not _postgres_ready():
-        _start_postgres()
-    if not _postgres_ready():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN}")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}")
     return PG_ADMIN
 
 
@@ -98,8 +73,9 @@ def postgres_url(postgres_admin: str) -> Iterator[str]:
     name = f"astrobench_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    server = postgres_admin.removeprefix("postgresql://").rsplit("/", 1)[0]
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        yield f"postgresql+psycopg://{server}/{name}"
     finally:
         with psycopg.connect(postgres_admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -115,10 +91,9 @@ def store(database_url: str) -> Iterator[Store]:
 
 @pytest.fixture(scope="session")
 def source_dir() -> Path:
-    """Verified source packages, kept between runs (they come from the package index)."""
-    cache = Path(
-        os.environ.get("ASTROBENCH_SOURCE_DIR", Path.home() / ".cache" / "astrobench" / "sources")
-    )
+    """Verified source packages, kept between runs in ``.cache/sources`` inside the repository
+    (or ``$ASTROBENCH_SOURCE_DIR``): they come from the package index."""
+    cache = Path(os.environ.get("ASTROBENCH_SOURCE_DIR") or ROOT / ".cache" / "sources")
     cache.mkdir(parents=True, exist_ok=True)
     return cache
 

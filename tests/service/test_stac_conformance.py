@@ -83,6 +83,16 @@ def test_stac_browser_link_structure(server: str) -> None:
     assert rels["self"]["href"].endswith("/versions/1.1.0")
 
 
+def test_only_the_quicklook_is_a_thumbnail(server: str) -> None:
+    """STAC Browser shows overview and thumbnail assets as pictures without a download: the
+    diagnostic figures are files to open, the quick-look the one picture."""
+    assets = get(server, "/collections/sn-spectra").json()["assets"]
+    pictures = [key for key, a in assets.items() if {"overview", "thumbnail"} & set(a["roles"])]
+    assert pictures == ["quicklook"]
+    figures = [a for a in assets.values() if "diagnostics" in a["roles"]]
+    assert figures and all(a["type"] == "image/png" and a.get("title") for a in figures)
+
+
 def test_items_link_to_the_collection_that_lists_them(server: str) -> None:
     latest = get(server, "/search", ids="sn-spectra-1.3.0-test").json()["features"][0]
     assert links(latest)["collection"]["href"] == server + "/collections/sn-spectra"
