@@ -63,8 +63,9 @@ def open(
 
     Reads are lazy: a slice fetches only its bytes. ``cache=True`` downloads the whole file once
     into ``cache_dir`` (default ``$ASTROBENCH_CACHE_DIR`` or ``~/.cache/astrobench``), verified
-    by checksum; a cached version then opens with the network off, or with ``offline=True``
-    (default ``$ASTROBENCH_OFFLINE``). See ``Client.open``.
+    by checksum; a cached version then opens with the network off. ``offline=True`` (default
+    ``$ASTROBENCH_OFFLINE``) implies ``cache=True`` and never contacts the catalogue: the version
+    resolves among the cached ones. See ``Client.open``.
     """
     from astrobench.client import Client
 

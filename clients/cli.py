@@ -7,7 +7,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
 from types import ModuleType
 from typing import Any
@@ -220,6 +220,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from astrobench.report import predictions_in
 
     source = Path(args.predictions)
+    if not source.exists():
+        raise FileNotFoundError(
+            f"{source} does not exist: give a predictions CSV with --split NAME, "
+            "or a folder of <split>.csv files"
+        )
     with Client(args.url) as client:
         if source.is_dir():
             report = client.evaluate(args.name, predictions_in(source), args.version)
@@ -482,15 +487,92 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except AstrobenchError as error:
-        print(f"astrobench: {error}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        print("astrobench: interrupted", file=sys.stderr)
+        return 130
     except Exception as error:
-        if type(error).__module__.startswith("astrobench.catalog"):
-            print(f"astrobench: {error}", file=sys.stderr)
-            return 1
-        raise
+        message = explain(error)
+        if message is None:
+            raise
+        print(f"astrobench: {message}", file=sys.stderr)
+        return 1
     return code
+
+
+def explain(error: Exception) -> str | None:
+    """One line for a failure the user can act on (an unknown name, a missing file, a catalogue
+    that is down or says no, a bad setting); None for a bug, which keeps its traceback."""
+    if isinstance(error, AstrobenchError) or type(error).__module__.startswith(
+        "astrobench.catalog"
+    ):
+        message = str(error)
+    elif isinstance(error, OSError) and error.filename and error.strerror:
+        message = f"{error.filename}: {error.strerror}"
+    elif isinstance(error, OSError):
+        message = str(error) or type(error).__name__
+    else:
+        described = [d(error) for t, d in _foreign_errors() if isinstance(error, t)]
+        if not described or described[0] is None:
+            return None
+        message = described[0]
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
+Describe = Callable[[Any], str | None]
+"""A library error's one-line message; None where it is a bug rather than the user's problem."""
+
+
+def _foreign_errors() -> list[tuple[type[Exception], Describe]]:
+    """Errors of libraries the commands use, for those already imported (a command that never
+    loaded a library cannot have raised its errors, and the thin client need not have it)."""
+    found: list[tuple[type[Exception], Describe]] = []
+    for module, name, describe in _FOREIGN:
+        loaded = sys.modules.get(module)
+        if loaded is not None and hasattr(loaded, name):
+            found.append((getattr(loaded, name), describe))
+    return found
+
+
+def _api_error(error: Any) -> str:
+    """pystac-client's APIError holds the catalogue's JSON error body, or a connection error."""
+    status = getattr(error, "status_code", None)
+    if status is None:
+        return f"cannot reach the catalogue: {error}"
+    try:
+        body = json.loads(str(error))
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("description"):
+        return str(body["description"])
+    return f"the catalogue answered HTTP {status}: {error}"
+
+
+def _http_error(error: Any) -> str:
+    try:
+        url = error.request.url
+    except RuntimeError:  # no request attached
+        return str(error) or type(error).__name__
+    return f"{url}: {str(error) or type(error).__name__}"
+
+
+def _invalid_settings(error: Any) -> str | None:
+    if not str(error.title).endswith("Settings"):  # some other model: a bug
+        return None
+    problems = []
+    for problem in error.errors():
+        field = ".".join(map(str, problem["loc"]))
+        env = f"ASTROBENCH_{str(problem['loc'][0]).upper()}" if problem["loc"] else ""
+        problems.append(f"{field} ({env}): {problem['msg']}" if env else problem["msg"])
+    return "invalid setting " + "; ".join(problems)
+
+
+_FOREIGN: list[tuple[str, str, Describe]] = [
+    ("pystac_client.exceptions", "APIError", _api_error),
+    ("httpx", "HTTPError", _http_error),
+    ("pydantic", "ValidationError", _invalid_settings),
+    ("sqlalchemy.exc", "OperationalError", str),
+    ("sqlalchemy.exc", "ArgumentError", lambda e: f"database URL: {e}"),
+]
 
 
 if __name__ == "__main__":

@@ -176,10 +176,11 @@ class Client:
         Lazy by default: reading a slice fetches only the bytes it needs. With ``cache=True``
         the whole file is downloaded once into the cache (checksum-verified, with a progress bar
         on a terminal) and opened from there; a cached version opens with no network at all.
+        An offline client always reads from the cache.
         """
         from astrobench.io import open_lazy, open_local
 
-        if not cache:
+        if not (cache or self.offline):
             return open_lazy(self.split_item(name, version, split)["assets"]["data"])
         [path] = self.download(name, version, [split], cache_dir=cache_dir, progress=progress)
         return open_local(path)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from astrobench.catalog import replica
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.service import (
     assets,
+    deps,
     errors,
     exports,
     health,
     mirrors,
+    negotiate,
     oai,
     scoring,
     stac,
@@ -47,8 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title=settings.title,
         description=settings.description,
-        openapi_url="/api",
-        docs_url="/api.html",
+        openapi_url=None,  # served by api_docs(): negotiated media type, local Swagger UI
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -69,4 +75,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (stac, versions, exports, scoring, transactions, mirrors, oai, assets, health):
         app.include_router(module.router)
+    api_docs(app)
     return app
+
+
+DOCS_ASSETS = "/api-docs"
+"""Where the Swagger UI files are served from: the service itself, so /api.html works offline."""
+
+
+def api_docs(app: FastAPI) -> None:
+    """``/api``, the OpenAPI definition (as ``application/vnd.oai.openapi+json;version=3.0``,
+    the OGC API media type, unless the client asks for plain JSON), and ``/api.html``, Swagger UI
+    from files shipped in the ``fastapi-offline`` package rather than a CDN."""
+    app.mount(
+        DOCS_ASSETS,
+        StaticFiles(directory=str(files("fastapi_offline") / "static")),
+        name="api-docs",
+    )
+
+    async def definition(request: Request) -> Response:
+        media = negotiate.choose(request.headers.get("accept"), [stac.OPENAPI, negotiate.JSON])
+        return JSONResponse(app.openapi(), media_type=media, headers={"Vary": "Accept"})
+
+    async def page(request: Request) -> HTMLResponse:
+        base = deps.base_url(request)
+        return get_swagger_ui_html(
+            openapi_url=f"{base}/api",
+            title=f"{app.title}: API",
+            swagger_js_url=f"{base}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{base}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{base}{DOCS_ASSETS}/favicon.png",
+        )
+
+    app.add_route("/api", definition, methods=["GET"], include_in_schema=False)
+    app.add_route("/api.html", page, methods=["GET"], include_in_schema=False)
