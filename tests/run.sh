@@ -2,8 +2,8 @@
 # Install what the test suite needs, then run it: `bash tests/run.sh [pytest arguments]`.
 #
 # - Debian packages, when missing (with root or sudo): chromium and chromium-driver (page and
-#   STAC Browser tests), postgresql (the store tests run on SQLite and on PostgreSQL),
-#   python3-venv.
+#   STAC Browser tests), npm (STAC Browser is built from its npm package), postgresql (the store
+#   tests run on SQLite and on PostgreSQL), python3-venv.
 # - Python packages: a virtual environment in .venv with `pip install -e ".[dev]"`.
 # - PostgreSQL: the server at 127.0.0.1:5432 (user postgres, no password), its cluster started
 #   if it is down. Where no server there takes user postgres without a password, a throwaway
@@ -33,6 +33,7 @@ postgres_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin 2>/dev/null | so
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || missing+=(npm) # builds STAC Browser from its npm package
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ -z "${ASTROBENCH_TEST_POSTGRES:-}" ] && [ -z "$(postgres_bin)" ]; then
   missing+=(postgresql)
