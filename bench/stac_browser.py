@@ -25,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.stac_browser import Walk, chromium, ensure_built, serve
+from tests.chromium import chromium
+from tests.e2e.stac_browser import Walk, ensure_built, serve
 
 
 def steps(walk: Walk) -> list[tuple[str, Callable[[], list[str]]]]:

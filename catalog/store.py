@@ -281,23 +281,20 @@ class Store:
 
     def latest_versions(self) -> dict[str, str]:
         """The latest (newest not yanked) version of every dataset."""
-        with self.session() as session:
-            rows = session.execute(
-                select(VersionRow.dataset_id, VersionRow.version)
-                .where(VersionRow.is_latest)
-                .order_by(VersionRow.dataset_id)
-            ).all()
-        return {dataset: version for dataset, version in rows}
+        return self._latest(VersionRow.version)
 
     def latest_titles(self) -> dict[str, str | None]:
         """The title of the latest version of every dataset."""
+        return self._latest(VersionRow.title)
+
+    def _latest(self, column: Any) -> dict[str, Any]:
         with self.session() as session:
             rows = session.execute(
-                select(VersionRow.dataset_id, VersionRow.title)
+                select(VersionRow.dataset_id, column)
                 .where(VersionRow.is_latest)
                 .order_by(VersionRow.dataset_id)
             ).all()
-        return {dataset: title for dataset, title in rows}
+        return {dataset: value for dataset, value in rows}
 
     def collection(self, dataset: str, version: str) -> dict[str, Any]:
         with self.session() as session:

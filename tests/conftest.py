@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from astrobench.catalog.validate import stac_validator
 from astrobench.ingest.publish import ingest
 from astrobench.ingest.recipe import RECIPES, get_recipe
 from astrobench.service.process import free_port, running_server
+from tests.chromium import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "tests" / "data" / "stac-schemas"
@@ -191,3 +193,16 @@ def s3_root(moto_endpoint: dict[str, str]) -> str:
     bucket = f"astrobench-{uuid.uuid4().hex[:12]}"
     s3fs.S3FileSystem(skip_instance_cache=True).mkdir(bucket)
     return f"s3://{bucket}/assets"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (see ``tests/chromium.py``), shared by the page tests."""
+    try:
+        driver = chromium()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield driver
+    finally:
+        driver.quit()

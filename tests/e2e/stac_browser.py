@@ -18,7 +18,7 @@ a later run reuses them. The first build takes 1-3 minutes and needs ``npm`` and
 
 :func:`serve` serves ``dist/`` from a thread, with ``/config.js`` answering the runtime configuration
 (``window.STAC_BROWSER_CONFIG``) for one API, and every other unknown path answering ``index.html``
-(history-mode routing, as upstream's nginx ``try_files`` does). :func:`chromium` starts headless
+(history-mode routing, as upstream's nginx ``try_files`` does). ``tests.chromium`` starts headless
 Chromium with every host but loopback unresolvable, and :class:`Walk` drives STAC Browser through
 the catalogue like a person, returning what went wrong at each step (used by
 ``tests/e2e/test_stac_browser.py`` and ``bench/stac_browser.py``).
@@ -243,34 +243,6 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
 
-# Chromium flags: headless, no GPU, and no host but loopback resolves, so nothing leaves the machine.
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-    "--window-size=1280,900",
-)
-
-
-def chromium() -> Any:
-    """Debian's headless Chromium through its ChromeDriver, keeping the console log."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (binary and driver):
-        raise StacBrowserUnavailable("install Debian's chromium and chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=driver), options=options)
-
-
 @contextmanager
 def serve(dist: Path, api_url: str, config: Mapping[str, Any] | None = None) -> Iterator[str]:
     """Serve ``dist`` on a free loopback port, configured for ``api_url``; yield its URL."""
@@ -291,7 +263,7 @@ def serve(dist: Path, api_url: str, config: Mapping[str, Any] | None = None) -> 
 
 # Console entries that are not faults of the catalogue, and the only ones ignored: the map of any
 # Collection, Item or search result draws OpenStreetMap tiles (``basemaps.config.js``, fixed at
-# build time, no runtime switch). The resolver rule in CHROMIUM_FLAGS makes them fail offline.
+# build time, no runtime switch). The resolver rule in tests.chromium makes them fail offline.
 IGNORED_CONSOLE = ("https://tile.openstreetmap.org/",)
 
 _SETTLED = """

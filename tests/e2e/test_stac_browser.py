@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,6 @@ from tests.e2e.stac_browser import (
     VERSION,
     StacBrowserUnavailable,
     Walk,
-    chromium,
     ensure_built,
     serve,
 )
@@ -40,16 +40,10 @@ def dist() -> Path:
 
 
 @pytest.fixture(scope="module")
-def walk(server: str, dist: Path) -> Iterator[Walk]:
-    try:
-        driver = chromium()
-    except StacBrowserUnavailable as error:
-        pytest.fail(str(error))
-    try:
-        with serve(dist, server) as ui:
-            yield Walk(driver, ui, server, SCREENSHOTS)
-    finally:
-        driver.quit()
+def walk(browser: Any, server: str, dist: Path) -> Iterator[Walk]:
+    browser.set_window_size(1280, 900)
+    with serve(dist, server) as ui:
+        yield Walk(browser, ui, server, SCREENSHOTS)
 
 
 def check(findings: list[str]) -> None:

@@ -3,8 +3,6 @@ internet: Swagger UI served by the service itself, rendered by real headless Chr
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -82,26 +80,6 @@ def test_api_html_loads_only_same_origin_assets(server: str) -> None:
         assert asset.status_code == 200, url
         assert expected[kind] in asset.headers["content-type"], (url, asset.headers)
         assert len(asset.content) > 0
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert binary and driver, "install Debian's chromium and chromium-driver (.ci/run does)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.add_argument("--disable-background-networking")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
-    try:
-        yield chrome
-    finally:
-        chrome.quit()
 
 
 def test_swagger_ui_renders_the_operations_in_chromium(browser: Any, server: str) -> None:

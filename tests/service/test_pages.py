@@ -2,8 +2,6 @@
 rendering every page at desktop and phone widths, with screenshots kept as test artifacts."""
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -107,31 +105,6 @@ def test_deprecated_version_shows_a_banner(tmp_path: Path) -> None:
         assert "/collections/toy-spectra/versions/1.1.0" in old.text
         new = client.get("/collections/toy-spectra", headers={"Accept": "text/html"})
         assert "This version is" not in new.text and "No baselines" in new.text
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert binary and driver, "install Debian's chromium and chromium-driver (.ci/run does)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
-    try:
-        yield chrome
-    finally:
-        chrome.quit()
 
 
 @pytest.mark.parametrize("size", SIZES)
