@@ -108,7 +108,12 @@ class StacBrowserUnavailable(RuntimeError):
 
 
 def _run(args: list[str], cwd: Path, what: str, timeout: float) -> str:
-    env = {**os.environ, "SB_noSourceMaps": "true", "npm_config_update_notifier": "false"}
+    env = {
+        **os.environ,
+        "SB_noSourceMaps": "true",
+        "npm_config_update_notifier": "false",
+        "npm_config_cache": str(CACHE.parent / "npm"),  # npm's cache stays in .cache/ too
+    }
     try:
         done = subprocess.run(
             args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
