@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 
+from astrobench.catalog import times
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.queryables import (
     ANY,
@@ -26,7 +27,9 @@ from astrobench.catalog.queryables import (
     STRING,
     TIMESTAMP,
     Queryable,
+    json_type,
     lookup,
+    read_as,
 )
 from astrobench.catalog.sky import Band, Cone, band_condition, cone_condition
 
@@ -144,18 +147,26 @@ class Translator:
                     f"filter: {found.name} is an array; use a_contains, a_overlaps, "
                     "a_containedby or a_equals"
                 )
-            return found.expression(_kind_of(literal) if found.type == ANY else None), found
+            if found.type == ANY:
+                return self._additional(found, _kind_of(literal)), found
+            return found.expression(), found
         if isinstance(node, dict) and node.get("op") == "casei":
             inner, queryable = self._scalar(node["args"][0], _unfold(literal))
             return func.lower(inner), queryable
         return node, None
 
+    def _additional(self, found: Queryable, kind: str) -> Any:
+        """An unadvertised property, read as the type of what it is compared with."""
+        if kind == TIMESTAMP:
+            raise InvalidParameter(
+                f"filter: {found.name} is not a queryable, so it has no time type; compare "
+                "timestamps with datetime, start_datetime or end_datetime (see /queryables)"
+            )
+        return read_as(found, kind, self.dialect)
+
     def _literal(self, value: Any, queryable: Queryable) -> Any:
-        if isinstance(value, dict) and str(value.get("op", "")).lower() == "casei":
-            return self._literal(value["args"][0], queryable)
+        value = _unfold(value)
         kind = _kind_of(value) if queryable.type == ANY else queryable.type
-        if kind == TIMESTAMP and queryable.type == ANY:  # stored as RFC 3339 text in UTC
-            return _instant(value, queryable.name).strftime("%Y-%m-%dT%H:%M:%SZ")
         if kind == TIMESTAMP:
             return _instant(value, queryable.name)
         if kind in (NUMBER, INTEGER):
@@ -169,8 +180,7 @@ class Translator:
         return value
 
     def _fold(self, node: Any, value: Any) -> Any:
-        is_casei = isinstance(node, dict) and str(node.get("op", "")).lower() == "casei"
-        return func.lower(value) if is_casei else value
+        return func.lower(value) if _unfold(node) is not node else value
 
     # -- predicates ----------------------------------------------------------------------------
 
@@ -207,13 +217,18 @@ class Translator:
     def _in(self, args: list[Any]) -> Any:
         if not isinstance(args[1], list) or not args[1]:
             raise InvalidParameter("filter: in needs a property and a non-empty list of values")
+        if len({_kind_of(v) for v in args[1]}) > 1:
+            raise InvalidParameter(f"filter: the values of in mix types: {args[1]!r}")
         value, found = self._scalar(args[0], args[1][0])
         if found is None:
             raise InvalidParameter("filter: in needs a property and a list of values")
         return value.in_([self._fold(args[0], self._literal(v, found)) for v in args[1]])
 
     def _isnull(self, args: list[Any]) -> Any:
-        value, _ = self._scalar(args[0])
+        value, found = self._scalar(args[0], "")
+        if found is not None and found.type == ANY:  # absent, or JSON null
+            kind = json_type(found, self.dialect)
+            return or_(kind.is_(None), kind == "null")
         return value.is_(None)
 
     def _temporal(self, args: list[Any]) -> tuple[Any, Any, datetime | None, datetime | None]:
@@ -324,13 +339,17 @@ def _kind_of(literal: Any) -> str:
 
 
 def _instant(value: Any, name: str) -> datetime:
-    text = value.get("timestamp") or value.get("date") if isinstance(value, dict) else value
+    """A CQL2 ``TIMESTAMP(...)`` or ``DATE(...)`` (or a bare RFC 3339 string), as naive UTC."""
     try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        if isinstance(value, dict) and "date" in value:
+            moment = times.date(str(value["date"]))
+        elif isinstance(value, dict):
+            moment = times.instant(str(value.get("timestamp")))
+        else:
+            text = str(value)
+            moment = times.instant(text) if "T" in text.upper() else times.date(text)
     except ValueError:
         raise InvalidParameter(
-            f"filter: {name} needs an RFC 3339 timestamp or date, not {value!r}"
+            f"filter: {name} needs an RFC 3339 timestamp (with a time zone) or date, not {value!r}"
         ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+    return moment.replace(tzinfo=None)

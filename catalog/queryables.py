@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, cast
+from sqlalchemy import Boolean, Float, String, case, cast, func
 
 from astrobench.catalog import benchmark
 from astrobench.catalog.errors import InvalidParameter
@@ -30,7 +30,13 @@ _JSON_SCHEMA_TYPES: dict[str, dict[str, Any]] = {
     ARRAY: {"type": "array", "items": {"type": "string"}},
     BOOLEAN: {"type": "boolean"},
 }
-_NAME = re.compile(r"^[A-Za-z_][\w:.\-]*$")
+_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_:\-]*", re.ASCII)
+"""One key of an unadvertised property's dotted path (no quotes, no spaces: safe in JSON paths)."""
+_JSON_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "postgresql": {NUMBER: ("number",), BOOLEAN: ("boolean",), STRING: ("string",)},
+    "sqlite": {NUMBER: ("integer", "real"), BOOLEAN: ("true", "false"), STRING: ("text",)},
+}
+"""What ``jsonb_typeof`` (PostgreSQL) and ``json_type`` (SQLite) call each queryable type."""
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,12 @@ class Queryable:
         value = self.record[self.path]
         kind = kind or self.type
         if kind == NUMBER:
-            return cast(value.as_float(), Float)
+            return value.as_float()
         if kind == INTEGER:
-            return cast(value.as_integer(), Integer)
+            return value.as_integer()
         if kind == BOOLEAN:
             return value.as_boolean()
-        return cast(value.as_string(), String)
+        return value.as_string()
 
     def schema(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"title": self.name, "description": self.description}
@@ -170,12 +176,35 @@ def lookup(
     found = queryables.get(key)
     if found is not None:
         return found
-    if table is not None and _NAME.match(key):
+    keys = key.split(".")
+    if table is not None and all(_SEGMENT.fullmatch(k) for k in keys):
         record, prefix = _RECORDS[table]
-        return Queryable(key, ANY, "", path=(*prefix, key), record=record)
+        return Queryable(key, ANY, "", path=(*prefix, *keys), record=record)
     raise InvalidParameter(
         f"unknown {what} {name!r}; known: {', '.join(sorted(queryables))} (see /queryables)"
     )
+
+
+def json_type(queryable: Queryable, dialect: str) -> Any:
+    """The JSON type name of an unadvertised property in each record (null where it is absent)."""
+    if dialect == "postgresql":
+        return func.jsonb_typeof(func.jsonb_extract_path(queryable.record, *queryable.path))
+    return func.json_type(queryable.record, _sqlite_path(queryable.path))
+
+
+def read_as(queryable: Queryable, kind: str, dialect: str) -> Any:
+    """An unadvertised property as ``kind`` (string, number or boolean) where a record holds a
+    JSON value of that type, else null: a string never compares as a number, nor the reverse."""
+    if dialect == "postgresql":
+        text = func.jsonb_extract_path_text(queryable.record, *queryable.path)
+    else:
+        text = func.json_extract(queryable.record, _sqlite_path(queryable.path))
+    to: Any = {NUMBER: Float, BOOLEAN: Boolean, STRING: String}[kind]
+    return case((json_type(queryable, dialect).in_(_JSON_TYPES[dialect][kind]), cast(text, to)))
+
+
+def _sqlite_path(keys: tuple[str, ...]) -> str:
+    return "$" + "".join(f'."{k}"' for k in keys)
 
 
 def json_schema(queryables: Mapping[str, Queryable], schema_id: str, title: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from astrobench.catalog.errors import (
     VersionExists,
     VersionNotFound,
 )
+from astrobench.catalog.geometry import bbox_condition
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES
 from astrobench.catalog.records import AssetRecord, VersionSummary
 from astrobench.catalog.rows import item_row, naive_utc, utc_now, version_columns
@@ -333,21 +334,15 @@ class Store:
             plan.conditions.append(VersionRow.is_latest)
         if query.collections:
             plan.conditions.append(ItemRow.dataset_id.in_(query.collections))
-        box = query.intersects.bounds if query.intersects is not None else query.bbox
-        if box is not None:
-            west, south, east, north = box
-            plan.conditions += [
-                ItemRow.west <= east,
-                ItemRow.east >= west,
-                ItemRow.south <= north,
-                ItemRow.north >= south,
-            ]
-        if query.intersects is not None:
-            plan.keep = _intersecting(query.intersects)
         return self._run(plan, query)
 
     def search_collections(self, query: SearchQuery) -> Page:
         """The latest version of every dataset matching a collection search."""
+        if query.intersects is not None:
+            raise InvalidParameter(
+                "intersects is an item-search parameter; collection search takes bbox, or "
+                "cone for the sky"
+            )
         plan = Plan(
             VersionRow,
             COLLECTION_QUERYABLES,
@@ -387,6 +382,11 @@ class Store:
             self.dialect,
         )
         plan.add_common(query)
+        box = query.intersects.bounds if query.intersects is not None else query.bbox
+        if box is not None:
+            plan.conditions.append(bbox_condition(ItemRow, box))
+        if query.intersects is not None:
+            plan.keep = _intersecting(query.intersects)
         return plan
 
     def _run(self, plan: Plan, query: SearchQuery) -> Page:

@@ -138,6 +138,8 @@ class Mirrored(io.RawIOBase):
         if whence == io.SEEK_CUR:
             offset += self.position
         elif whence == io.SEEK_END:
+            if self.size is None and self._handle is None:  # every location failed earlier
+                raise self._exhausted()
             offset += self._handle.size if self.size is None else self.size
         self.position = offset
         return offset

@@ -45,6 +45,12 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
+def app_path(request: Request) -> str:
+    """The request's path below the app's root: what a link appends to ``base_url``."""
+    root, path = request.scope.get("root_path", ""), request.url.path
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
 def link(
     request: Request, rel: str, path: str, media_type: str = "application/json", **extra: Any
 ) -> dict[str, Any]:

@@ -31,7 +31,7 @@ ITEM_DEFAULT = (
     "properties.end_datetime",
 )
 ITEM_IDENTITY = ("type", "stac_version", "id", "collection")
-"""Kept in every projected item, so that it can still be told apart."""
+"""Added to what ``include`` names, so that a projected item can still be told apart."""
 COLLECTION_DEFAULT = (
     "type",
     "stac_version",
@@ -100,7 +100,7 @@ class Fields:
 def _copy_paths(source: dict[str, Any], paths: Sequence[str]) -> dict[str, Any]:
     target: dict[str, Any] = {}
     for path in paths:
-        _copy_path(source, target, path.removeprefix("+").split("."))
+        _copy_path(source, target, path.split("."))
     return target
 
 

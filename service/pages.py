@@ -162,7 +162,7 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
 
 def error(request: Request, status: int, body: dict[str, Any]) -> HTMLResponse:
     """A helpful error page: what was wrong, and links to what does exist."""
-    path = request.url.path.strip("/").split("/")
+    path = deps.app_path(request).strip("/").split("/")
     dataset = path[1] if len(path) > 1 and path[0] == "collections" else ""
     title = {404: "Not found", 406: "Not acceptable"}.get(status, "Error")
     return render(
@@ -192,7 +192,7 @@ def negotiated(request: Request, dataset: str, requested: str | None) -> Respons
     if chosen == negotiate.HTML:
         return version(request, dataset, exact)
     if chosen == negotiate.JSON:
-        return deps.collection_json(request, dataset, exact, path=request.url.path)
+        return deps.collection_json(request, dataset, exact, path=deps.app_path(request))
     name = {negotiate.DATACITE: "datacite", negotiate.SCHEMA_ORG: "schemaorg"}.get(
         chosen, exports.CROISSANT
     )

@@ -7,17 +7,15 @@ fields and free-text extensions), plus ``cone`` (ra, dec, radius in ICRS degrees
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from astrobench.catalog import cql2
+from astrobench.catalog import cql2, geometry, times
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.search import SearchQuery
 from astrobench.catalog.sky import Band, Cone
@@ -50,86 +48,14 @@ def parse_bbox(value: str | Sequence[Any] | None) -> tuple[float, float, float, 
     return west, south, east, north
 
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))"
-)
-
-
 def _instant(text: str, whole: str) -> datetime:
-    """An RFC 3339 date-time (section 5.6: a time zone is required, ``.`` before a fraction)."""
-    found = _RFC3339.fullmatch(text.strip())
     try:
-        if found is None:
-            raise ValueError
-        year, month, day, hour, minute, second = (int(g) for g in found.groups()[:6])
-        fraction, sign, zone_hours, zone_minutes = found.groups()[6:]
-        offset = timedelta(hours=int(zone_hours or 0), minutes=int(zone_minutes or 0))
-        moment = datetime(
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            min(second, 59) if second <= 60 else second,  # a leap second is its minute's end
-            int((fraction or "0")[:6].ljust(6, "0")),
-            timezone(-offset if sign == "-" else offset),
-        )
+        return times.instant(text)
     except ValueError:
         raise InvalidParameter(
             f"datetime {whole!r} is not valid; use an RFC 3339 date-time with a time zone such "
             "as 2006-01-01T00:00:00Z, or an interval 'start/end' with '..' for an open end"
         ) from None
-    return moment
-
-
-GEOMETRY_TYPES = (
-    "Point",
-    "MultiPoint",
-    "LineString",
-    "MultiLineString",
-    "Polygon",
-    "MultiPolygon",
-    "GeometryCollection",
-)
-
-
-def parse_intersects(value: str | dict[str, Any] | None) -> Any:
-    """A GeoJSON geometry (WGS84 longitude, latitude) as a shapely geometry."""
-    if value is None or value == "":
-        return None
-    hint = (
-        "intersects must be a GeoJSON geometry object, e.g. "
-        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, of type '
-        + ", ".join(GEOMETRY_TYPES)
-        + ", in WGS84 degrees; for the sky use cone=ra,dec,radius"
-    )
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as error:
-            raise InvalidParameter(f"intersects is not JSON ({error}); {hint}") from None
-    if not isinstance(value, dict) or value.get("type") not in GEOMETRY_TYPES:
-        kind = value.get("type") if isinstance(value, dict) else type(value).__name__
-        raise InvalidParameter(f"intersects has type {kind!r}; {hint}")
-    import shapely
-    from shapely.geometry import shape
-
-    try:
-        geometry = shape(value)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
-        raise InvalidParameter(
-            f"intersects is not a valid {value['type']}: {error}; {hint}"
-        ) from None
-    if geometry.is_empty:
-        raise InvalidParameter(f"intersects is an empty {value['type']}; {hint}")
-    if not geometry.is_valid:
-        raise InvalidParameter(
-            f"intersects is not a valid {value['type']}: {shapely.is_valid_reason(geometry)}"
-        )
-    west, south, east, north = geometry.bounds
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise InvalidParameter(f"intersects reaches outside -180..180, -90..90; {hint}")
-    return geometry
 
 
 def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]:
@@ -302,7 +228,7 @@ def build(
 ) -> SearchQuery:
     """The validated query of a GET or POST search (both name their parameters alike)."""
     start, end = parse_datetime(source.datetime)
-    bbox, intersects = parse_bbox(source.bbox), parse_intersects(source.intersects)
+    bbox, intersects = parse_bbox(source.bbox), geometry.parse(source.intersects)
     if bbox is not None and intersects is not None:
         raise InvalidParameter("give bbox or intersects, not both (STAC item search)")
     return SearchQuery(

@@ -184,11 +184,11 @@ def collection(request: Request, dataset: str) -> dict[str, Any] | Response:
 def requested(request: Request) -> str:
     """The path and query of this request, as its ``self`` link gives them."""
     query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+    return deps.app_path(request) + (f"?{query}" if query else "")
 
 
 def queryables_document(request: Request, title: str, which: Any) -> dict[str, Any]:
-    return json_schema(which, deps.base_url(request) + request.url.path, title)
+    return json_schema(which, deps.base_url(request) + deps.app_path(request), title)
 
 
 class SchemaResponse(JSONResponse):
@@ -268,7 +268,7 @@ def version_items(
     """A page of one version's items, filtered, sorted and projected as asked."""
     query, fields = params.query(deps.settings(request).max_limit)
     page = deps.store(request).items(dataset, version, query)
-    path = request.url.path
+    path = deps.app_path(request)
     next_link = _next_get(request, path, page.next_token) if page.next_token else None
     return feature_collection(request, page, fields, next_link)
 
@@ -287,7 +287,7 @@ def items(request: Request, dataset: str, params: Params) -> dict[str, Any]:
 )
 def item(request: Request, dataset: str, item_id: str) -> dict[str, Any]:
     found = deps.store(request).item(dataset, item_id)
-    return deps.item_json(request, found, request.url.path)
+    return deps.item_json(request, found, deps.app_path(request))
 
 
 @router.get(
@@ -308,7 +308,7 @@ def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
     page = deps.store(request).search(query)
     next_link = None
     if page.next_token:
-        next_body = body.model_dump(exclude_none=True, by_alias=True) | {"token": page.next_token}
+        next_body = body.model_dump(exclude_unset=True, by_alias=True) | {"token": page.next_token}
         next_link = deps.link(
             request,
             "next",

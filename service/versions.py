@@ -106,4 +106,4 @@ def item(request: Request, dataset: str, version: str, item_id: str) -> dict[str
     found = catalogue.item(dataset, item_id)
     if found["properties"]["version"] != exact:
         raise ItemNotFound(f"{dataset} {exact} has no item {item_id!r}")
-    return deps.item_json(request, found, request.url.path)
+    return deps.item_json(request, found, deps.app_path(request))

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from astrobench.catalog.records import iso, local_files, release_records
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
@@ -22,6 +26,7 @@ from astrobench.catalog.validate import stac_validator
 from astrobench.ingest.publish import ingest
 from astrobench.ingest.recipe import RECIPES, get_recipe
 from astrobench.service.process import free_port, running_server
+from tests.catalog.factories import make_release
 from tests.chromium import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +34,40 @@ SCHEMAS = ROOT / "tests" / "data" / "stac-schemas"
 PG_ADMIN = os.environ.get(
     "ASTROBENCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+HOME_VARIABLES = {
+    "HOME": "",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_DATA_HOME": ".local/share",
+    "MPLCONFIGDIR": ".config/matplotlib",
+}
+"""Where the tests' child processes and libraries (the client's cache, matplotlib, mlcroissant,
+Chromium) would write into a home folder: a throw-away one, made per session."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Run every test with a throw-away home, so that nothing writes into the user's."""
+    home = Path(tempfile.mkdtemp(prefix="astrobench-tests-home-"))
+    config.stash[_HOME] = (home, {name: os.environ.get(name) for name in HOME_VARIABLES})
+    for name, below in HOME_VARIABLES.items():
+        (home / below).mkdir(parents=True, exist_ok=True)
+        os.environ[name] = str(home / below)
+    os.environ.pop("ASTROBENCH_CACHE_DIR", None)  # the client's default, under the new home
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home, saved = config.stash[_HOME]
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(home, ignore_errors=True)
+
+
+_HOME = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
 
 
 def local_schemas() -> dict[str, Path]:
@@ -206,3 +245,47 @@ def browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+FOOTPRINTS = "toy-footprints"
+
+
+@pytest.fixture(scope="session")
+def footprints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose one dataset, ``toy-footprints``, has twelve items with a footprint on Earth
+    (a 4 x 2 degree box, tile i at west -30 + 5i, south -20 + 4i) and a datetime, as most STAC
+    catalogues have: what intersects and stac-api-validator's fields and sort tests need."""
+    data_dir = tmp_path_factory.mktemp("footprints")
+    settings = CatalogSettings(data_dir=data_dir)
+    settings.prepare()
+    tiles = tuple(f"tile-{i:02d}" for i in range(12))
+    release = make_release(data_dir / "build", dataset=FOOTPRINTS, splits=tiles)
+    collection, items, assets = release_records(release)
+    for i, item in enumerate(items):
+        west, south = -30.0 + 5 * i, -20.0 + 4 * i  # tile-10 holds (20, 20)-(21, 21)
+        item["bbox"] = [west, south, west + 4, south + 2]
+        item["geometry"] = {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [west, south],
+                    [west + 4, south],
+                    [west + 4, south + 2],
+                    [west, south + 2],
+                    [west, south],
+                ]
+            ],
+        }
+        properties = item["properties"]
+        del properties["start_datetime"], properties["end_datetime"]
+        properties["datetime"] = iso(release.start + timedelta(days=(7 * i) % 12))
+    storage, files = AssetStorage(settings.storage_url), local_files(release)
+    for asset in assets:
+        storage.put(files[asset.path], asset.path, asset.sha256)
+    store = Store(settings.database_url)
+    store.create()
+    store.publish(collection, items, assets)
+    store.close()
+    log = data_dir / "server.log"
+    with running_server({"ASTROBENCH_DATA_DIR": str(data_dir)}, log) as url:
+        yield url

@@ -29,6 +29,9 @@ as_root() {
 }
 postgres_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1; }
 
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+  die "the tests need Python 3.11 or later (stac-api-validator does); python3 is $(python3 -V 2>&1)"
+
 # -- Debian packages ---------------------------------------------------------------------------
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -71,20 +74,23 @@ fi
 if [ -z "${ASTROBENCH_TEST_POSTGRES:-}" ] && ! accepts "$DEFAULT_POSTGRES"; then
   bin=$(postgres_bin)
   [ -n "$bin" ] || die "missing: a PostgreSQL server (Debian package postgresql)"
-  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/astrobench-postgres.XXXXXX")
-  port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  pg_dir=$(mktemp -d /tmp/astrobench-postgres.XXXXXX) # /tmp: reachable by the postgres user
   run_as=()
   if [ "$(id -u)" -eq 0 ]; then # the server refuses to run as root
     chown postgres "$pg_dir"
     run_as=(runuser -u postgres --)
   fi
-  "${run_as[@]}" "$bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 \
-    >"$pg_dir/initdb.log" 2>&1 || die "could not create a PostgreSQL cluster: $(cat "$pg_dir/initdb.log")"
+  trap '"${run_as[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
+  port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  password=$(python -c 'import secrets; print(secrets.token_hex(16))')
+  printf '%s\n' "$password" >"$pg_dir/password" && chmod 644 "$pg_dir/password"
+  "${run_as[@]}" "$bin/initdb" -D "$pg_dir/data" -U postgres --auth=scram-sha-256 \
+    --pwfile="$pg_dir/password" -E UTF8 >"$pg_dir/initdb.log" 2>&1 ||
+    die "could not create a PostgreSQL cluster: $(cat "$pg_dir/initdb.log")"
   "${run_as[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
     -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
     die "could not start PostgreSQL: $(cat "$pg_dir/server.log")"
-  trap '"${run_as[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null; rm -rf "$pg_dir"' EXIT
-  export ASTROBENCH_TEST_POSTGRES="postgresql://postgres@127.0.0.1:$port/postgres"
+  export ASTROBENCH_TEST_POSTGRES="postgresql://postgres:$password@127.0.0.1:$port/postgres"
   say "PostgreSQL for the tests: a throwaway server at 127.0.0.1:$port"
 fi
 

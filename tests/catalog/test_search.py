@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -253,27 +254,56 @@ def test_bad_sort_fields(catalogue: Store) -> None:
 def test_properties_not_advertised_are_read_from_the_records(
     catalogue: Store, tmp_path: Path
 ) -> None:
-    """The queryables allow additional properties: a record without one holds null there."""
-    collection, stored, assets = records(tmp_path / "x", dataset="toy-extra", version="1.0.0")
+    """The queryables allow additional properties: a record without one holds null there, and
+    a value of another JSON type never compares (a string is not a number)."""
+    collection, stored, assets = records(
+        tmp_path / "x", dataset="toy-extra", version="1.0.0", splits=("a", "b", "c")
+    )
     stored[0]["properties"] |= {"instrument": "BOSS", "seeing": 1.4, "calibrated": True}
-    stored[1]["properties"] |= {"instrument": "SDSS", "seeing": 0.9}
+    stored[1]["properties"] |= {"instrument": "SDSS", "seeing": 0.9, "quality": {"grade": "A"}}
+    stored[2]["properties"] |= {"instrument": 7, "seeing": "good", "NULL": "x", "calibrated": 1}
     catalogue.publish(collection, stored, assets)
-    first, second = stored[0]["id"], stored[1]["id"]
+    first, second, third = (item["id"] for item in stored)
     assert items(catalogue, "instrument = 'BOSS'") == [first]
     assert items(catalogue, "properties.seeing < 1") == [second]
     assert items(catalogue, "seeing BETWEEN 1 AND 2") == [first]
+    assert items(catalogue, "seeing = 'good'") == [third]
     assert items(catalogue, "instrument LIKE 'S%'") == [second]
+    assert items(catalogue, "instrument > 5") == [third]
+    assert items(catalogue, "instrument IN ('BOSS', 'SDSS')") == [first, second]
     assert items(catalogue, {"op": "=", "args": [{"property": "calibrated"}, True]}) == [first]
+    assert items(catalogue, "quality.grade = 'A'") == [second]  # a nested property
+    assert items(catalogue, {"op": "=", "args": [{"property": "NULL"}, "x"]}) == [third]
     assert items(catalogue, "eo:cloud_cover < 10") == []
-    assert len(items(catalogue, "eo:cloud_cover IS NULL")) == len(
-        ids(catalogue.search(SearchQuery(limit=100)))
-    )
+    everything = set(ids(catalogue.search(SearchQuery(limit=100))))
+    assert set(items(catalogue, "seeing IS NULL")) == everything - {first, second, third}
+    assert set(items(catalogue, "eo:cloud_cover IS NULL")) == everything
     assert collections(catalogue, filter="bench:target = 'label'")  # advertised: unchanged
     assert collections(catalogue, filter="sci:citation = 'Toy spectra.'") == sorted(
         ["toy-spectra", "toy-lightcurves", "toy-images", "toy-extra"]
     )
     with pytest.raises(InvalidParameter, match="unknown sort field 'seeing'"):
         catalogue.search(SearchQuery(sortby=[("seeing", False)]))
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("seeing IN (1, 'a')", "mix types"),
+        ("observed < TIMESTAMP('2006-01-01T00:00:00Z')", "no time type"),
+        ({"op": "=", "args": [{"property": "a\"'),1=1--"}, "x"]}, "unknown queryable"),
+        ({"op": "=", "args": [{"property": "a b"}, "x"]}, "unknown queryable"),
+        ({"op": "=", "args": [{"property": "a..b"}, "x"]}, "unknown queryable"),
+        ({"op": "=", "args": [{"property": "seeing\n"}, "x"]}, "unknown queryable"),
+    ],
+)
+def test_properties_not_advertised_refuse_what_cannot_mean_anything(
+    catalogue: Store,
+    expression: str | dict,
+    message: str,  # type: ignore[type-arg]
+) -> None:
+    with pytest.raises(InvalidParameter, match=message):
+        catalogue.search(SearchQuery(filter=cql2.parse(expression)))
 
 
 def test_filters_in_the_forms_stac_clients_send(catalogue: Store) -> None:
@@ -291,15 +321,25 @@ def test_filters_in_the_forms_stac_clients_send(catalogue: Store) -> None:
 
 def test_intersects_matches_item_geometries_exactly(store: Store, tmp_path: Path) -> None:
     """Items with a footprint on Earth: the exact shape decides, not its bounding box; an item
-    with null geometry never intersects anything."""
+    with null geometry never intersects anything; footprints may cross the antimeridian; pages
+    skip the candidates that only the bounding box lets through."""
     from shapely.geometry import box, shape
 
-    collection, stored, assets = records(tmp_path, dataset="toy-sites", splits=("a", "b", "c", "d"))
+    splits = ("a", "b", "c", "d", "e", "f")
+    collection, stored, assets = records(tmp_path, dataset="toy-sites", splits=splits)
     triangle = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [0, 10], [0, 0]]]}
     stored[0] |= {"geometry": triangle, "bbox": [0, 0, 10, 10]}
     stored[1] |= {"geometry": {"type": "Point", "coordinates": [-70.7, -29.0]}}
     stored[1]["bbox"] = [-70.7, -29.0, -70.7, -29.0]
-    stored[2] |= {"geometry": {"type": "Point", "coordinates": [20, 20]}, "bbox": [20, 20, 20, 20]}
+    far_corner = {"type": "Polygon", "coordinates": [[[9, 9], [10, 9], [10, 10], [9, 9]]]}
+    stored[2] |= {"geometry": far_corner, "bbox": [9, 9, 10, 10]}
+    stored[3] |= {"geometry": {"type": "Point", "coordinates": [20, 20]}, "bbox": [20, 20, 20, 20]}
+    pacific = [[[170, -10], [180, -10], [180, 10], [170, 10], [170, -10]]]
+    pacific_east = [[[-180, -10], [-170, -10], [-170, 10], [-180, 10], [-180, -10]]]
+    stored[4] |= {
+        "geometry": {"type": "MultiPolygon", "coordinates": [pacific, pacific_east]},
+        "bbox": [170, -10, -170, 10],  # RFC 7946: west > east crosses the antimeridian
+    }
     store.publish(collection, stored, assets)
 
     def found(geometry: object, **kwargs: object) -> list[str]:
@@ -307,14 +347,18 @@ def test_intersects_matches_item_geometries_exactly(store: Store, tmp_path: Path
         assert page.matched is None  # counting would mean testing every candidate
         return ids(page)
 
-    a, b, c, _ = (item["id"] for item in stored)
-    assert found(box(6, 6, 9, 9)) == []  # inside the triangle's bbox, outside the triangle
+    a, b, c, d, e, _ = (item["id"] for item in stored)
+    assert found(box(6, 6, 9.5, 9.5)) == [c]  # in the triangle's bbox, outside the triangle
     assert found(box(1, 1, 2, 2)) == [a]
-    assert found(box(-180, -90, 180, 90)) == sorted([a, b, c])  # never the null geometry
+    assert found(box(-180, -90, 180, 90)) == sorted([a, b, c, d, e])  # never the null geometry
     assert found(shape({"type": "Point", "coordinates": [-70.7, -29.0]})) == [b]
-    assert found(box(-180, -90, 180, 90), collections=["toy-sites"], ids=[b, c]) == [b, c]
-    first = store.search(SearchQuery(intersects=box(-180, -90, 180, 90), limit=2))
-    rest = store.search(
-        SearchQuery(intersects=box(-180, -90, 180, 90), limit=2, token=first.next_token)
-    )
-    assert ids(first) + ids(rest) == sorted([a, b, c]) and rest.next_token is None
+    assert found(box(-175, -5, -172, 5)) == [e] == found(box(172, -5, 175, 5))
+    assert found(box(-180, -90, 180, 90), collections=["toy-sites"], ids=[b, d]) == [b, d]
+    whole = SearchQuery(intersects=box(0, 0, 10, 10), limit=1)  # a and c; b, d, e outside
+    pages = [store.search(whole)]
+    while pages[-1].next_token:
+        pages.append(store.search(dataclasses.replace(whole, token=pages[-1].next_token)))
+    assert [ids(p) for p in pages] == [[a], [c]]
+    by_bbox = store.search(SearchQuery(bbox=(175, -5, -175, 5), limit=100))  # wraps too
+    assert ids(by_bbox) == [e] and by_bbox.matched == 1
+    assert ids(store.items("toy-sites", "1.0.0", SearchQuery(bbox=(15, 15, 25, 25)))) == [d]

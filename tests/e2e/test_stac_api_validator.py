@@ -14,28 +14,19 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from astrobench.catalog.records import iso, local_files, release_records
-from astrobench.catalog.settings import CatalogSettings
-from astrobench.catalog.storage import AssetStorage
-from astrobench.catalog.store import Store
-from astrobench.service.process import running_server
 from tests import stac_offline
-from tests.catalog.factories import make_release
+from tests.conftest import FOOTPRINTS
 
 VALIDATOR = Path(sys.executable).parent / "stac-api-validator"
 assert VALIDATOR.exists(), "pip install 'astrobench[dev]' (stac-api-validator needs Python 3.11)"
 COLLECTIONS = ("sn-spectra", "ogle3-variables")
 """The bundled datasets, each given to the validator as ``--collection``."""
-FOOTPRINTS = "toy-footprints"
-"""A dataset whose items have a footprint on Earth and a datetime (see ``footprints``)."""
 ON_FOOTPRINTS = {
     "item-search#fields": "the validator wants a non-null geometry and bbox in the default "
     "fields, and the bundled items have neither: sky data have no footprint on Earth",
@@ -202,46 +193,6 @@ def test_stac_api_validator_finds_no_errors(server: str, tmp_path: Path, collect
     assert {"core", "collections", "features", "item-search", "filter"} <= set(classes)
     report = run_validator(server, tmp_path, collection, classes, "--validate-pagination")
     assert not problems(report), "\n".join(problems(report))
-
-
-@pytest.fixture(scope="module")
-def footprints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server whose one dataset has items with a footprint on Earth and a datetime, as most
-    STAC catalogues have: what the validator's intersects, fields and sort tests assume."""
-    data_dir = tmp_path_factory.mktemp("footprints")
-    settings = CatalogSettings(data_dir=data_dir)
-    settings.prepare()
-    tiles = tuple(f"tile-{i:02d}" for i in range(12))
-    release = make_release(data_dir / "build", dataset=FOOTPRINTS, splits=tiles)
-    collection, items, assets = release_records(release)
-    for i, item in enumerate(items):
-        west, south = -30.0 + 5 * i, -20.0 + 4 * i  # tile-10 holds (20, 20)-(21, 21)
-        item["bbox"] = [west, south, west + 4, south + 2]
-        item["geometry"] = {
-            "type": "Polygon",
-            "coordinates": [
-                [
-                    [west, south],
-                    [west + 4, south],
-                    [west + 4, south + 2],
-                    [west, south + 2],
-                    [west, south],
-                ]
-            ],
-        }
-        properties = item["properties"]
-        del properties["start_datetime"], properties["end_datetime"]
-        properties["datetime"] = iso(release.start + timedelta(days=(7 * i) % 12))
-    storage, files = AssetStorage(settings.storage_url), local_files(release)
-    for asset in assets:
-        storage.put(files[asset.path], asset.path, asset.sha256)
-    store = Store(settings.database_url)
-    store.create()
-    store.publish(collection, items, assets)
-    store.close()
-    log = data_dir / "server.log"
-    with running_server({"ASTROBENCH_DATA_DIR": str(data_dir)}, log) as url:
-        yield url
 
 
 def test_stac_api_validator_on_items_with_footprints(footprints: str, tmp_path: Path) -> None:

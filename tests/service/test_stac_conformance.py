@@ -7,6 +7,11 @@ import json
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+
+from astrobench.catalog.settings import CatalogSettings
+from astrobench.service.app import create_app
+from astrobench.service.settings import Settings
 
 GEOJSON = "application/geo+json"
 
@@ -159,8 +164,19 @@ def test_intersects_get_and_post(server: str) -> None:
     [
         ("{not json", "not JSON"),
         (json.dumps({"type": "Feature", "geometry": SQUARE}), "type 'Feature'"),
-        (json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1]]]}), "not a valid Polygon"),
-        (json.dumps({"type": "Point"}), "not a valid Point"),
+        (json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1]]]}), "[1] in a Polygon"),
+        (json.dumps({"type": "Point"}), "no 'coordinates'"),
+        (json.dumps({"type": "Point", "coordinates": [True, 0]}), "not a position"),
+        (json.dumps({"type": "LineString", "coordinates": [[0, 0]]}), "2 positions or more"),
+        (
+            json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}),
+            "the last",
+        ),
+        (
+            json.dumps({"type": "GeometryCollection", "geometries": [{"type": "Foo"}]}),
+            "type 'Foo'",
+        ),
+        ("[" * 5000 + "]" * 5000, "not JSON"),
         (
             json.dumps(
                 {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
@@ -173,10 +189,56 @@ def test_intersects_get_and_post(server: str) -> None:
 def test_malformed_intersects_is_400(server: str, intersects: str, says: str) -> None:
     answer = get(server, "/search", intersects=intersects)
     assert answer.status_code == 400 and says in answer.json()["description"], answer.text
-    if intersects.startswith("{not"):
+    if not intersects.startswith('{"'):
         return  # a JSON body cannot carry broken JSON
     posted = httpx.post(server + "/search", json={"intersects": json.loads(intersects)})
     assert posted.status_code == 400 and says in posted.json()["description"], posted.text
+
+
+AREA = {
+    "type": "Polygon",
+    "coordinates": [[[-10, -10], [10, -10], [10, 10], [-10, 10], [-10, -10]]],
+}
+MET = ["toy-footprints-1.0.0-tile-04", "toy-footprints-1.0.0-tile-05"]
+MET += ["toy-footprints-1.0.0-tile-06", "toy-footprints-1.0.0-tile-07"]
+"""The tiles of ``footprints`` (tile i: west -30 + 5i, south -20 + 4i, 4 x 2 degrees) in AREA."""
+
+
+def follow(first: httpx.Response) -> list[str]:
+    """Every item id, following next links (GET, or POST with their body)."""
+    found, page = [], first.json()
+    while True:
+        assert "numberMatched" not in page  # intersects: not counted
+        found += [f["id"] for f in page["features"]]
+        following = links(page).get("next")
+        if following is None:
+            return found
+        if following.get("method") == "POST":
+            page = httpx.post(following["href"], json=following["body"], timeout=30).json()
+        else:
+            page = httpx.get(following["href"], timeout=30).json()
+
+
+def test_intersects_finds_the_footprints_it_meets(footprints: str) -> None:
+    by_get = get(footprints, "/search", intersects=json.dumps(AREA), limit="3")
+    assert follow(by_get) == MET
+    by_post = httpx.post(footprints + "/search", json={"intersects": AREA, "limit": 3})
+    assert follow(by_post) == MET
+    point = {"type": "Point", "coordinates": [-28, -19]}  # inside tile 0 only
+    assert follow(get(footprints, "/search", intersects=json.dumps(point))) == [
+        "toy-footprints-1.0.0-tile-00"
+    ]
+    refused = get(footprints, "/collections", intersects=json.dumps(AREA))
+    assert refused.status_code == 400 and "item-search" in refused.json()["description"]
+
+
+def test_bbox_on_the_items_of_a_collection(footprints: str) -> None:
+    """OGC API Features: bbox filters /collections/{id}/items; a bbox whose west lies east of
+    its east crosses the antimeridian."""
+    page = get(footprints, "/collections/toy-footprints/items", bbox="-10,-10,10,10").json()
+    assert [f["id"] for f in page["features"]] == MET and page["numberMatched"] == 4
+    wrapped = get(footprints, "/collections/toy-footprints/items", bbox="170,-90,-26.5,90")
+    assert [f["id"] for f in wrapped.json()["features"]] == ["toy-footprints-1.0.0-tile-00"]
 
 
 def test_bbox_and_intersects_together_is_400(server: str) -> None:
@@ -222,13 +284,22 @@ def test_fields_semantics(server: str) -> None:
     assert "assets" in both
     by_get = get(server, "/search", fields="-properties,+properties.bench:count", limit="1")
     assert set(by_get.json()["features"][0]["properties"]) == {"bench:count"}
+    body = {"limit": 1, "fields": {"include": None, "exclude": ["assets"]}}
+    pages = httpx.post(server + "/search", json=body, timeout=30).json()
+    following = links(pages)["next"]
+    assert following["body"]["fields"] == {"include": None, "exclude": ["assets"]}
+    second = httpx.post(following["href"], json=following["body"], timeout=30).json()
+    assert "assets" not in second["features"][0]  # still the default set but assets
+    assert set(second["features"][0]["properties"]) <= set(default["properties"])
     null = httpx.post(server + "/search", json={"fields": None}, timeout=30)
     assert null.status_code == 400 and "not null" in null.json()["description"]
 
 
-def test_limit_above_the_maximum_means_the_maximum(server: str) -> None:
-    answer = get(server, "/search", limit="1000000")
-    assert answer.status_code == 200 and answer.json()["numberReturned"] >= 2
+def test_limit_above_the_maximum_means_the_maximum(catalogue: CatalogSettings) -> None:
+    settings = Settings(data_dir=catalogue.data_dir, max_limit=3)
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/search", params={"limit": "1000000"})
+        assert answer.status_code == 200 and answer.json()["numberReturned"] == 3
 
 
 @pytest.mark.parametrize(
@@ -245,8 +316,22 @@ def test_limit_above_the_maximum_means_the_maximum(server: str) -> None:
         ("1985-04-12T23:20:50,52Z", False),
         ("1990-12-31T23:59:61Z", False),
         ("../..", False),
+        ("1990-12-31T23:59:60Z", True),  # a leap second
+        ("9999-12-31T23:59:59-01:00", False),  # past year 9999 in UTC
+        ("1985-04-12T23:20:50+00:99", False),
+        ("\uff12\uff10\uff12\uff10-07-23T00:00:00Z", False),  # full-width digits
     ],
 )
 def test_datetimes_are_rfc3339(server: str, value: str, valid: bool) -> None:
     answer = get(server, "/search", datetime=value)
     assert answer.status_code == (200 if valid else 400), answer.text
+
+
+def test_links_behind_a_path_prefix(catalogue: CatalogSettings) -> None:
+    """Served under a root path (a proxy's /stac), links keep the prefix once."""
+    with TestClient(create_app(Settings(data_dir=catalogue.data_dir)), root_path="/stac") as client:
+        record = client.get("/stac/collections/sn-spectra").json()
+        assert links(record)["self"]["href"] == "http://testserver/stac/collections/sn-spectra"
+        assert record["sci:doi"] == "10.5072/astrobench.sn-spectra"  # the concept DOI
+        queryables = client.get("/stac/collections/sn-spectra/queryables").json()
+        assert queryables["$id"] == "http://testserver/stac/collections/sn-spectra/queryables"
