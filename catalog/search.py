@@ -56,6 +56,8 @@ class Page:
     next_token: str | None
     matched: int | None
     """How many records match in all; None when counting would mean reading every candidate."""
+    extra: list[tuple[Any, ...]] = field(default_factory=list)
+    """Per record, the further columns the search selected (an item's ``is_latest``)."""
 
 
 @dataclass
@@ -108,8 +110,10 @@ class Plan:
             rows = self._kept(session.execute(ordered.execution_options(yield_per=200)), query)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        token = encode_token(list(rows[-1][1:]), signature) if more else None
-        return Page([dict(row[0]) for row in rows], token, matched)
+        width = len(base.selected_columns)  # the record, and what else the caller selected
+        token = encode_token(list(rows[-1][width:]), signature) if more else None
+        found = [dict(row[0]) for row in rows]
+        return Page(found, token, matched, [tuple(row[1:width]) for row in rows])
 
     def _kept(self, result: Any, query: SearchQuery) -> list[Any]:
         """The first ``limit + 1`` rows of ``result`` that ``keep`` accepts."""

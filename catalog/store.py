@@ -391,7 +391,7 @@ class Store:
 
     def _run(self, plan: Plan, query: SearchQuery) -> Page:
         with self.session() as session:
-            base = select(ItemRow.content).join(VersionRow, _ITEM_VERSION)
+            base = select(ItemRow.content, VersionRow.is_latest).join(VersionRow, _ITEM_VERSION)
             return plan.run(session, base, query)
 
     def _lock(self, session: Session, dataset: str, version: str) -> VersionRow | None:

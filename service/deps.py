@@ -87,10 +87,14 @@ def collection_json(
     return render(record, base_url(request))
 
 
-def item_json(request: Request, item: dict[str, Any], path: str | None = None) -> dict[str, Any]:
-    """An Item with its links, rendered for this request's host (``path``: where it is served)."""
+def item_json(
+    request: Request, item: dict[str, Any], path: str | None = None, latest: bool | None = None
+) -> dict[str, Any]:
+    """An Item with its links, rendered for this request's host (``path``: where it is served;
+    ``latest``: whether its version is its dataset's latest, when a search said so)."""
     dataset, version = item["collection"], item["properties"]["version"]
-    latest = latest_versions(request).get(dataset) == version
+    if latest is None:
+        latest = latest_versions(request).get(dataset) == version
     record = mirror_registry.with_alternates(
         with_item_links(item, latest, path), dataset, version, mirrors(request)
     )

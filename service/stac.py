@@ -242,8 +242,8 @@ def feature_collection(
     found = {
         "type": "FeatureCollection",
         "features": [
-            fields.apply(deps.item_json(request, i), ITEM_DEFAULT, ITEM_IDENTITY)
-            for i in page.items
+            fields.apply(deps.item_json(request, i, latest=latest), ITEM_DEFAULT, ITEM_IDENTITY)
+            for i, (latest,) in zip(page.items, page.extra, strict=True)
         ],
         "links": links,
         "numberMatched": page.matched,
