@@ -211,6 +211,23 @@ def test_stac_api_validator_on_items_with_footprints(footprints: str, tmp_path: 
     assert not problems(report), "\n".join(problems(report))
 
 
+def offline_python(
+    server: str, workdir: Path, code: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """Run Python ``code`` with ``args`` in an offline subprocess; it must succeed."""
+    env = stac_offline.environment(stac_offline.url_map(server), workdir)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_pystac_client_validates_the_catalogue_offline(server: str, tmp_path: Path) -> None:
     """What the validator does last when it found no error: pystac validates the landing page and
     each collection against the core and extension schemas, which it reads by URL."""
@@ -222,16 +239,7 @@ def test_pystac_client_validates_the_catalogue_offline(server: str, tmp_path: Pa
         "for child in catalog.get_children():\n"
         "    print(child.id, len(child.validate()))\n"
     )
-    env = stac_offline.environment(stac_offline.url_map(server), tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-c", code, server + "/"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = offline_python(server, tmp_path, code, server + "/")
     validated = dict(line.split() for line in done.stdout.splitlines()[1:])
     assert set(validated) >= {"sn-spectra", "ogle3-variables"}
     served = {url for outcome, url in stac_offline.fetches(tmp_path) if outcome == "served"}
@@ -262,14 +270,5 @@ def test_offline_harness_serves_copies_and_refuses_the_rest(server: str, tmp_pat
     core = "https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/item.json"
     ours = f"{stac_offline.BENCHMARK_SCHEMAS}v1.1.0/schema.json"
     other = "https://example.org/schema.json"
-    env = stac_offline.environment(stac_offline.url_map(server), tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-c", code, core, ours, other],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    offline_python(server, tmp_path, code, core, ours, other)
     assert stac_offline.fetches(tmp_path).count(("refused", other)) == 3
