@@ -36,10 +36,6 @@ CROISSANT = "croissant"
 """Croissant also needs each split's per-example table."""
 
 
-def scheme(request: Request) -> DoiScheme:
-    return DoiScheme(deps.settings(request).doi_prefix)
-
-
 @dataclass(frozen=True)
 class Version:
     """A resolved version as the exports read it: its records, rendered, and its citable view."""
@@ -53,7 +49,9 @@ def resolved(request: Request, dataset: str, version: str) -> Version:
     catalogue = deps.store(request)
     exact = catalogue.resolve(dataset, version)
     base = deps.base_url(request)
-    return Version(*minting.stored_version(catalogue, scheme(request), base, dataset, exact))
+    return Version(
+        *minting.stored_version(catalogue, deps.doi_scheme(request), base, dataset, exact)
+    )
 
 
 def table_path(dataset: str, version: str, split: str) -> str:
@@ -95,7 +93,7 @@ def export(request: Request, dataset: str, version: str, name: str) -> Response:
     if name not in EXPORTS:
         raise HTTPException(404, f"no export {name!r}; exports: {', '.join([*EXPORTS, CROISSANT])}")
     media_type, render = EXPORTS[name]
-    document = render(resolved(request, dataset, version).citable, scheme(request))
+    document = render(resolved(request, dataset, version).citable, deps.doi_scheme(request))
     if isinstance(document, dict):
         return _json(document, media_type)
     return Response(document, media_type=media_type)
@@ -108,5 +106,5 @@ def export(request: Request, dataset: str, version: str, name: str) -> Response:
 def concept(request: Request, dataset: str) -> Response:
     latest = resolved(request, dataset, "latest").citable
     landing = deps.base_url(request) + collection_path(dataset)
-    record = datacite.concept_record(latest, scheme(request), landing)
+    record = datacite.concept_record(latest, deps.doi_scheme(request), landing)
     return _json(record, EXPORTS["datacite"][0])

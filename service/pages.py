@@ -15,7 +15,7 @@ from astrobench.catalog import benchmark, citation, evaluation, schemaorg
 from astrobench.catalog.doi import DoiScheme
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps, exports, negotiate
-from astrobench.service.exports import resolved, scheme
+from astrobench.service.exports import resolved
 
 CARD_HEADINGS = {
     "domain_reference": "Domain reference",
@@ -90,7 +90,7 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
     history = catalogue.history(dataset)
     latest = catalogue.resolve(dataset, None, history)
     summary = next(h for h in history if h.version == c.version)
-    ids: DoiScheme = scheme(request)
+    ids: DoiScheme = deps.doi_scheme(request)
     splits, baselines = _scores(record)
     assets = record.get("assets", {})
     figures = [a for a in assets.values() if "diagnostics" in a.get("roles", [])]
