@@ -28,6 +28,8 @@ BLOCK_SIZE = 64 * 1024
 """HTTP range-request size: small enough that one slice does not pull the whole file."""
 TRANSFER = "astrobench_transfer"
 _RETRY = aiohttp_retry()  # one object, so fsspec reuses its cached file system
+_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=60)
+"""A stalled connection fails (and is retried) within a minute, not aiohttp's five."""
 FAILURES = (OSError, ValueError, aiohttp.ClientError, asyncio.TimeoutError)
 """What a location that cannot serve the file raises (after retries): try the next one."""
 
@@ -167,7 +169,7 @@ class Mirrored(io.RawIOBase):
 def _open_remote(href: str) -> Any:
     options: dict[str, Any] = {}
     if href.startswith(("http://", "https://")):
-        options["client_kwargs"] = {"middlewares": (_RETRY,)}
+        options["client_kwargs"] = {"middlewares": (_RETRY,), "timeout": _TIMEOUT}
     return fsspec.open(
         href, mode="rb", block_size=BLOCK_SIZE, cache_type="blockcache", **options
     ).open()

@@ -60,6 +60,12 @@ def flaky_proxy(upstream: str, faults: Faults) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def end_headers(self) -> None:
+            # One request a connection: no client keeps a connection to a proxy that is gone.
+            self.send_header("Connection", "close")
+            self.close_connection = True
+            super().end_headers()
+
         def log_message(self, *_: object) -> None:
             pass
 
