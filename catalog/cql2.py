@@ -10,7 +10,9 @@ timestamps, array operators, and two functions: ``sky_cone(ra, dec, radius)`` an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -72,31 +74,123 @@ _PREDICATES = {
     *FUNCTIONS,
 }
 _FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_ARITY: dict[str, range] = {
+    "and": range(1, 10**9),
+    "or": range(1, 10**9),
+    "not": range(1, 2),
+    "like": range(2, 3),
+    "between": range(3, 4),
+    "in": range(2, 3),
+    "isnull": range(1, 2),
+    "sky_cone": range(3, 4),
+    "wavelength_overlaps": range(2, 3),
+    **{op: range(2, 3) for op in _COMPARISONS},
+    **{op: range(2, 3) for op in _PREDICATES if op.startswith(("t_", "a_"))},
+}
+"""How many arguments each operator takes: anything else is a 400, before it is read."""
 
 
-def parse(value: str | dict[str, Any] | bool, lang: str | None = None) -> Any:
-    """Parse a filter to CQL2 JSON; a string is CQL2 text unless ``lang`` says cql2-json."""
-    import cql2  # the parser is only needed when a filter is given
+@dataclass(frozen=True)
+class Limits:
+    """How big a filter may be, checked before any parser sees it: its text or JSON in bytes,
+    the nesting of its expressions, and its nodes (operators, properties, literals)."""
 
+    bytes: int = 16 * 1024
+    depth: int = 32
+    nodes: int = 1000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_LOGICAL = re.compile(r"\b(and|or|not)\b", re.IGNORECASE)
+
+
+def parse(
+    value: str | dict[str, Any] | bool, lang: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Any:
+    """A filter as checked CQL2 JSON; a string is CQL2 text unless ``lang`` says cql2-json.
+
+    The text parser recurses on nesting (and overflows its stack on a few thousand levels), so
+    size, nesting and node count are bounded first; ``InvalidParameter`` names the limit.
+    """
     if lang is not None and lang not in LANGUAGES:
         raise InvalidParameter(f"filter-lang {lang!r} is not supported; use one of {LANGUAGES}")
     if isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        _check_size(len(value.encode()), limits)
+        value = _parse_json(value) if lang == JSON else _parse_text(value, limits)
+        _check_shape(value, limits)
+    else:
+        _check_shape(value, limits)  # before serialising it, which recurses
+        _check_size(len(json.dumps(value).encode()), limits)
+    return _normalise(value)
+
+
+def _check_size(size: int, limits: Limits) -> None:
+    if size > limits.bytes:
+        raise InvalidParameter(
+            f"filter is {size} bytes; the limit is {limits.bytes} (ASTROBENCH_MAX_FILTER_BYTES)"
+        )
+
+
+def _parse_json(text: str) -> Any:
     try:
-        source: str | dict[str, Any] = value
-        if isinstance(value, str) and lang == JSON:
-            source = json.loads(value)
-        if isinstance(source, dict):
-            source = _normalise(source)
-        if isinstance(source, bool):
-            return source
-        expr = cql2.Expr(source)
-        expr.validate()
-        return source if isinstance(source, dict) else expr.to_json()
-    except ValueError as error:
-        raise InvalidParameter(f"filter is not valid CQL2: {error}") from None
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise InvalidParameter(f"filter is not valid JSON: {error}") from None
+
+
+def _parse_text(text: str, limits: Limits) -> Any:
+    """CQL2 text as CQL2 JSON, once its nesting and operator count are known to be in bounds."""
+    import cql2  # the parser is only needed when a filter is given
+
+    bare = _QUOTED.sub("''", text)
+    depth = level = 0
+    for char in bare:
+        level += (char == "(") - (char == ")")
+        depth = max(depth, level)
+    logical = _LOGICAL.findall(bare)
+    nots = sum(1 for word in logical if word.lower() == "not")
+    if depth + nots > limits.depth:
+        raise InvalidParameter(
+            f"filter nests {depth + nots} levels deep; the limit is {limits.depth} "
+            "(ASTROBENCH_MAX_FILTER_DEPTH)"
+        )
+    if len(logical) > limits.nodes:
+        raise InvalidParameter(
+            f"filter has {len(logical)} AND, OR and NOT; the limit is {limits.nodes} nodes "
+            "(ASTROBENCH_MAX_FILTER_NODES)"
+        )
+    try:
+        return cql2.Expr(text).to_json()
     except Exception as error:  # cql2's parse errors are plain Exceptions with a caret diagram
-        raise InvalidParameter(f"filter is not valid CQL2 {lang or TEXT}:\n{error}") from None
+        raise InvalidParameter(f"filter is not valid CQL2 text:\n{error}") from None
+
+
+def _check_shape(root: Any, limits: Limits) -> None:
+    """Nesting (of expression objects) and node count (objects and literals) of a CQL2 JSON
+    value, walked without recursion."""
+    stack, nodes = [(root, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, list):
+            stack.extend((child, depth) for child in node)
+            continue
+        nodes += 1
+        if nodes > limits.nodes:
+            raise InvalidParameter(
+                f"filter has more than {limits.nodes} nodes (ASTROBENCH_MAX_FILTER_NODES)"
+            )
+        if isinstance(node, dict):
+            if depth + 1 > limits.depth:
+                raise InvalidParameter(
+                    f"filter nests more than {limits.depth} levels deep "
+                    "(ASTROBENCH_MAX_FILTER_DEPTH)"
+                )
+            stack.extend((child, depth + 1) for child in node.values())
 
 
 class Translator:
@@ -111,8 +205,14 @@ class Translator:
         if isinstance(node, bool):
             return true() if node else false()
         if not isinstance(node, dict) or "op" not in node:
-            raise InvalidParameter(f"filter: {node!r} is not a predicate")
-        op, args = str(node["op"]).lower(), list(node.get("args", []))
+            raise InvalidParameter(f"filter: {str(node)[:80]} is not a predicate")
+        op, args = str(node["op"]).lower(), node.get("args", [])
+        if not isinstance(args, list):
+            raise InvalidParameter(f"filter: the arguments of {op} are not a list")
+        wanted = _ARITY.get(op)
+        if wanted is not None and len(args) not in wanted:
+            takes = f"{wanted.start} or more" if len(wanted) > 9 else str(wanted.start)
+            raise InvalidParameter(f"filter: {op} takes {takes} arguments, not {len(args)}")
         if op in ("and", "or"):
             parts = [self.condition(a) for a in args]
             return and_(*parts) if op == "and" else or_(*parts)
@@ -150,8 +250,8 @@ class Translator:
             if found.type == ANY:
                 return self._additional(found, _kind_of(literal)), found
             return found.expression(), found
-        if isinstance(node, dict) and node.get("op") == "casei":
-            inner, queryable = self._scalar(node["args"][0], _unfold(literal))
+        if _unfold(node) is not node:  # casei(...)
+            inner, queryable = self._scalar(_unfold(node), _unfold(literal))
             return func.lower(inner), queryable
         return node, None
 
@@ -237,6 +337,8 @@ class Translator:
             raise InvalidParameter(f"filter: {found.name} is not a timestamp")
         literal = args[1]
         if isinstance(literal, dict) and "interval" in literal:
+            if not isinstance(literal["interval"], list) or len(literal["interval"]) != 2:
+                raise InvalidParameter("filter: an interval has a start and an end")
             first, second = literal["interval"]
             low = None if first == ".." else _instant(first, found.name)
             high = None if second == ".." else _instant(second, found.name)
@@ -322,7 +424,10 @@ def _normalise(node: Any) -> Any:
 def _unfold(node: Any) -> Any:
     """The argument of ``casei(...)``, or the node itself."""
     if isinstance(node, dict) and str(node.get("op", "")).lower() == "casei":
-        return node["args"][0]
+        args = node.get("args")
+        if not isinstance(args, list) or len(args) != 1:
+            raise InvalidParameter("filter: casei takes one argument")
+        return args[0]
     return node
 
 

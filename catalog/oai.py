@@ -132,10 +132,14 @@ def list_request(given: Mapping[str, str]) -> ListRequest:
     check_prefix(found.prefix)
     bounds = [b for b in (found.since, found.until) if b is not None]
     for bound in bounds:
-        if not (_DAY.match(bound) or _SECOND.match(bound)):
+        try:
+            if not (_DAY.match(bound) or _SECOND.match(bound)):
+                raise ValueError
+            _after(bound)  # a real day and second, not 2020-13-01
+        except (ValueError, OverflowError):
             raise OaiError(
                 "badArgument", f"{bound!r} is not a UTC date in {GRANULARITY} or YYYY-MM-DD"
-            )
+            ) from None
     if len(bounds) == 2 and len(bounds[0]) != len(bounds[1]):
         raise OaiError("badArgument", "from and until must have the same granularity")
     return found

@@ -90,7 +90,10 @@ class Plan:
             self.conditions.append(band_condition(table, query.band))
         if query.filter is not None:
             translator = Translator(self.queryables, table, self.dialect)
-            self.conditions.append(translator.condition(query.filter))
+            try:
+                self.conditions.append(translator.condition(query.filter))
+            except (KeyError, IndexError, TypeError, ValueError) as error:  # a malformed node
+                raise InvalidParameter(f"filter is not valid CQL2 JSON: {error!r}") from None
 
     def run(self, session: Session, base: Select[Any], query: SearchQuery) -> Page:
         keys = self._keys(query.sortby)
@@ -100,7 +103,8 @@ class Plan:
         if self.keep is None:
             matched = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
         if query.token:
-            statement = statement.where(_after(keys, decode_token(query.token, signature)))
+            values = _check_types(keys, decode_token(query.token, signature))
+            statement = statement.where(_after(keys, values))
         ordered = statement.add_columns(*(expr for expr, _ in keys)).order_by(
             *(expr.desc() if desc else expr.asc() for expr, desc in keys)
         )
@@ -163,14 +167,39 @@ def encode_token(values: list[Any], signature: str) -> str:
 def decode_token(token: str, signature: str) -> list[Any]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        values, issued_for = list(raw["k"]), raw["s"]
-    except (binascii.Error, ValueError, TypeError, KeyError):
+        if not isinstance(raw["k"], list):
+            raise TypeError(raw["k"])
+        issued_for, values = raw["s"], [_value(v) for v in raw["k"]]
+    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError):
         raise InvalidParameter(
             f"token {token!r} is not a page token issued by this server; "
             "follow the 'next' link of the previous page"
         ) from None
     if issued_for != signature:
         raise InvalidParameter("token was issued for a different sortby; start again without it")
-    return [
-        datetime.fromisoformat(v["t"]) if isinstance(v, dict) and "t" in v else v for v in values
-    ]
+    return values
+
+
+def _value(packed: Any) -> Any:
+    if isinstance(packed, dict):
+        return datetime.fromisoformat(packed["t"])
+    if packed is None or isinstance(packed, str | int | float | bool):
+        return packed
+    raise ValueError(packed)
+
+
+def _check_types(keys: list[tuple[Any, bool]], values: list[Any]) -> list[Any]:
+    """Token values that fit their sort keys' SQL types (a forged token gets a 400)."""
+    for (expr, _), value in zip(keys, values, strict=False):
+        try:
+            expected = expr.type.python_type
+        except NotImplementedError:
+            continue
+        fits = value is None or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+            if expected in (int, float)
+            else isinstance(value, expected)
+        )
+        if not fits:
+            raise InvalidParameter("token does not belong to this query; start again without it")
+    return values

@@ -7,6 +7,7 @@ one transaction, so a version is either entirely visible or not at all; afterwar
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, create_engine, delete, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from astrobench.catalog import migrate
@@ -38,6 +39,15 @@ from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 
 __all__ = ["Page", "SearchQuery", "Store"]
 
+log = logging.getLogger(__name__)
+_TOO_BIG = (
+    "parser stack overflow",
+    "too many",
+    "pattern too complex",
+    "Expression tree is too large",
+    "number of parameters must be between",
+)
+"""What SQLite and PostgreSQL say when a statement exceeds their limits."""
 _VISIBLE = VersionRow.status != Status.DRAFT.value
 _ITEM_VERSION = and_(
     VersionRow.dataset_id == ItemRow.dataset_id, VersionRow.version == ItemRow.version
@@ -81,12 +91,22 @@ class Store:
 
     @contextmanager
     def _translate(self) -> Iterator[None]:
+        """Driver errors as domain errors: a query too big for the database, or a value it
+        cannot hold, is the request's fault (400); anything else operational is an outage
+        (503), described without the database's address or messages, which are logged."""
         try:
             yield
         except OperationalError as error:
+            if any(sign in str(error.orig) for sign in _TOO_BIG):
+                raise InvalidParameter(
+                    f"the search is too large for the database ({error.orig}); ask for less"
+                ) from error
+            log.warning("catalogue database unavailable: %s", error.orig)
             raise StorageUnavailable(
-                f"the catalogue database is unavailable: {error.orig}"
+                "the catalogue database is unavailable; try again shortly"
             ) from error
+        except DataError as error:
+            raise InvalidParameter(f"a value does not fit the catalogue: {error.orig}") from error
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from astrobench.catalog import replica
@@ -29,7 +30,7 @@ from astrobench.service import (
     transactions,
     versions,
 )
-from astrobench.service.limits import BodyLimits
+from astrobench.service.limits import BodyLimits, UrlChecks
 from astrobench.service.settings import Settings
 from astrobench.service.splits import Splits
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         replica.load(store, app.state.storage)
     app.state.splits = Splits(store, app.state.storage)
     app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(UrlChecks)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -74,6 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     for module in (stac, versions, exports, scoring, transactions, mirrors, oai, assets, health):
+        for route in module.router.routes:  # HEAD answers as GET does, without the body
+            methods = route.methods if isinstance(route, APIRoute) else None
+            if methods is not None and "GET" in methods:
+                methods.add("HEAD")
         app.include_router(module.router)
     api_docs(app)
     return app

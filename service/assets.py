@@ -30,17 +30,22 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
         return None  # malformed or multi-range: ignoring Range is allowed
     first_text, last_text = match.groups()
     if not first_text:
-        length = int(last_text)
+        length = _position(last_text)
         if length == 0 or size == 0:
             return "unsatisfiable"
         return max(size - length, 0), size - 1
-    first = int(first_text)
-    if last_text and int(last_text) < first:
+    first = _position(first_text)
+    if last_text and _position(last_text) < first:
         return None  # an invalid range is ignored
     if first >= size:
         return "unsatisfiable"
-    last = min(int(last_text), size - 1) if last_text else size - 1
+    last = min(_position(last_text), size - 1) if last_text else size - 1
     return first, last
+
+
+def _position(digits: str) -> int:
+    """A byte position; any beyond 10**18 (and Python's int parsing limit) is past every file."""
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def _stream(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:

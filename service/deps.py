@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
-from astrobench.catalog import minting
+from astrobench.catalog import cql2, minting
 from astrobench.catalog import mirrors as mirror_registry
 from astrobench.catalog.doi import DoiScheme
 from astrobench.catalog.records import (
@@ -19,6 +19,7 @@ from astrobench.catalog.records import (
 )
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
+from astrobench.service.params import SearchLimits
 from astrobench.service.settings import Settings
 
 T = TypeVar("T")
@@ -38,6 +39,16 @@ def storage(request: Request) -> AssetStorage:
 def settings(request: Request) -> Settings:
     found: Settings = request.app.state.settings
     return found
+
+
+def search_limits(request: Request) -> SearchLimits:
+    found = settings(request)
+    return SearchLimits(
+        items=found.max_limit,
+        terms=found.max_terms,
+        words=found.max_words,
+        filter=cql2.Limits(found.max_filter_bytes, found.max_filter_depth, found.max_filter_nodes),
+    )
 
 
 def base_url(request: Request) -> str:

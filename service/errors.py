@@ -29,6 +29,8 @@ from astrobench.catalog.errors import (
 from astrobench.service.negotiate import NotAcceptable, wants_html
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+"""What a 503 asks clients to wait before trying again."""
 
 STATUS: dict[type[CatalogError], int] = {
     InvalidParameter: 400,
@@ -118,6 +120,8 @@ def install(app: FastAPI) -> None:
 
             return pages.error(request, status, error_body(error))
         headers = {"Allow": "GET, HEAD"} if status == 405 else None
+        if status == 503:
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return JSONResponse(error_body(error), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

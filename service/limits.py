@@ -1,4 +1,5 @@
-"""Request-body limits for every write: JSON or CSV only (415) and at most ``max_body_bytes`` (413).
+"""Request checks before routing: no NUL in URLs (400), and request-body limits for every write:
+JSON or CSV only (415) and at most ``max_body_bytes`` (413).
 
 Checked before the body is parsed, as plain ASGI middleware, so an oversized upload is refused
 without being read into memory.
@@ -30,6 +31,22 @@ def _accepted(content_type: str, path: str) -> bool:
     return media in ("application/json", "text/csv") or (
         media.startswith("application/") and media.endswith("+json")
     )
+
+
+class UrlChecks:
+    """A NUL character in a request's path or query (raw or as ``%00``) gets a 400 before any
+    route sees it: no database text column can hold one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").lower()
+            if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+                await _error(send, 400, "InvalidParameter", "the URL holds a NUL character (%00)")
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimits:

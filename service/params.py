@@ -117,13 +117,36 @@ def parse_sortby(value: str | Sequence[SortField] | None) -> list[tuple[str, boo
 
 
 def parse_filter(
-    value: str | dict[str, Any] | bool | None, lang: str | None, crs: str | None
+    value: str | dict[str, Any] | bool | None,
+    lang: str | None,
+    crs: str | None,
+    limits: cql2.Limits = cql2.DEFAULT_LIMITS,
 ) -> Any:
     if crs not in (None, "", CRS84):
         raise InvalidParameter(f"filter-crs {crs!r} is not supported; the only CRS is {CRS84}")
     if value is None or value == "":
         return None
-    return cql2.parse(value, lang or (cql2.JSON if isinstance(value, dict) else cql2.TEXT))
+    return cql2.parse(value, lang or (cql2.JSON if isinstance(value, dict) else cql2.TEXT), limits)
+
+
+def _bounded(values: list[str], name: str, most: int, setting: str) -> list[str]:
+    """``values``, if there are at most ``most`` of them."""
+    if len(values) > most:
+        raise InvalidParameter(
+            f"{name} lists {len(values)} values; the limit is {most} (ASTROBENCH_{setting})"
+        )
+    return values
+
+
+@dataclass(frozen=True)
+class SearchLimits:
+    """What one search may ask for: page size, ids and collections, free-text terms, and the
+    size of its filter (the ``ASTROBENCH_MAX_*`` settings)."""
+
+    items: int = 1000
+    terms: int = 1000
+    words: int = 32
+    filter: cql2.Limits = cql2.DEFAULT_LIMITS
 
 
 def _triple(value: str | Sequence[float] | None) -> list[str] | Sequence[float] | None:
@@ -169,10 +192,10 @@ class SearchBody(BaseModel):
     cone: list[float] | None = Field(None, description="[ra, dec, radius], ICRS degrees")
     wavelength: list[float] | None = Field(None, description="[min, max], nanometres")
 
-    def query(self, max_limit: int) -> tuple[SearchQuery, Fields]:
+    def query(self, limits: SearchLimits) -> tuple[SearchQuery, Fields]:
         query = build(
             self,
-            max_limit,
+            limits,
             sortby=parse_sortby(self.sortby),
             cone=self.cone,
             wavelength=self.wavelength,
@@ -207,10 +230,10 @@ class SearchParams:
     cone: Annotated[str | None, Query(description="'ra,dec,radius' in ICRS degrees")] = None
     wavelength: Annotated[str | None, Query(description="'min,max' in nanometres")] = None
 
-    def query(self, max_limit: int) -> tuple[SearchQuery, Fields]:
+    def query(self, limits: SearchLimits) -> tuple[SearchQuery, Fields]:
         query = build(
             self,
-            max_limit,
+            limits,
             sortby=parse_sortby(self.sortby),
             cone=_triple(self.cone),
             wavelength=_triple(self.wavelength),
@@ -220,7 +243,7 @@ class SearchParams:
 
 def build(
     source: SearchBody | SearchParams,
-    max_limit: int,
+    limits: SearchLimits,
     *,
     sortby: list[tuple[str, bool]],
     cone: Sequence[Any] | None,
@@ -232,17 +255,19 @@ def build(
     if bbox is not None and intersects is not None:
         raise InvalidParameter("give bbox or intersects, not both (STAC item search)")
     return SearchQuery(
-        collections=parse_list(source.collections),
-        ids=parse_list(source.ids),
+        collections=_bounded(
+            parse_list(source.collections), "collections", limits.terms, "MAX_TERMS"
+        ),
+        ids=_bounded(parse_list(source.ids), "ids", limits.terms, "MAX_TERMS"),
         bbox=bbox,
         intersects=intersects,
         start=start,
         end=end,
-        q=parse_q(source.q),
-        filter=parse_filter(source.filter, source.filter_lang, source.filter_crs),
+        q=_bounded(parse_q(source.q), "q", limits.words, "MAX_WORDS"),
+        filter=parse_filter(source.filter, source.filter_lang, source.filter_crs, limits.filter),
         sortby=sortby,
         cone=None if cone is None else Cone.of(cone),
         band=None if wavelength is None else Band.of(wavelength),
-        limit=parse_limit(source.limit, max_limit),
+        limit=parse_limit(source.limit, limits.items),
         token=source.token or None,
     )

@@ -36,6 +36,15 @@ class Settings(CatalogSettings):
     oai_page_size: int = 100
     """Records per OAI-PMH page before a resumption token."""
     max_limit: int = 1000
+    """Largest page of a search (a larger limit means this one)."""
+    max_terms: int = 1000
+    """Most ids, and most collections, one search may list."""
+    max_words: int = 32
+    """Most free-text (q) terms of one search."""
+    max_filter_bytes: int = 16 * 1024
+    max_filter_depth: int = 32
+    max_filter_nodes: int = 1000
+    """A filter's largest size, nesting and node count, checked before it is parsed."""
     max_body_bytes: int = 16 * 1024 * 1024
     """Largest request body accepted (413 above it)."""
 

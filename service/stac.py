@@ -135,7 +135,7 @@ def conformance() -> dict[str, Any]:
 )
 def collections(request: Request, params: Params) -> dict[str, Any] | Response:
     html = negotiate.choose(request.headers.get("accept"), [JSON, HTML]) == HTML
-    query, fields = params.query(deps.settings(request).max_limit)
+    query, fields = params.query(deps.search_limits(request))
     page = deps.store(request).search_collections(query)
     if html:
         found = [deps.collection_json(request, c["id"], c["version"], c) for c in page.items]
@@ -266,7 +266,7 @@ def version_items(
     request: Request, dataset: str, version: str, params: SearchParams
 ) -> dict[str, Any]:
     """A page of one version's items, filtered, sorted and projected as asked."""
-    query, fields = params.query(deps.settings(request).max_limit)
+    query, fields = params.query(deps.search_limits(request))
     page = deps.store(request).items(dataset, version, query)
     path = deps.app_path(request)
     next_link = _next_get(request, path, page.next_token) if page.next_token else None
@@ -296,7 +296,7 @@ def item(request: Request, dataset: str, item_id: str) -> dict[str, Any]:
     response_class=GeoJSONResponse,
 )
 def search_get(request: Request, params: Params) -> dict[str, Any]:
-    query, fields = params.query(deps.settings(request).max_limit)
+    query, fields = params.query(deps.search_limits(request))
     page = deps.store(request).search(query)
     next_link = _next_get(request, "/search", page.next_token) if page.next_token else None
     return feature_collection(request, page, fields, next_link)
@@ -304,7 +304,7 @@ def search_get(request: Request, params: Params) -> dict[str, Any]:
 
 @router.post("/search", summary="Item search with a JSON body", response_class=GeoJSONResponse)
 def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
-    query, fields = body.query(deps.settings(request).max_limit)
+    query, fields = body.query(deps.search_limits(request))
     page = deps.store(request).search(query)
     next_link = None
     if page.next_token:

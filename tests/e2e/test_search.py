@@ -135,7 +135,7 @@ def test_queryables_and_functions(server: str) -> None:
     [
         ({"filter": "bench:role = "}, "not valid CQL2"),
         ({"filter": "license = 5"}, "license is a string, not 5"),
-        ({"filter": "{", "filter-lang": "cql2-json"}, "not valid CQL2"),
+        ({"filter": "{", "filter-lang": "cql2-json"}, "not valid JSON"),
         ({"filter-lang": "sql", "filter": "x"}, "filter-lang"),
         ({"sortby": "-size"}, "unknown sort field 'size'"),
         ({"limit": "-5"}, "positive integer"),
@@ -157,7 +157,9 @@ def test_bad_search_bodies_are_400(server: str) -> None:
     bad_sort = httpx.post(server + "/search", json={"sortby": [{"field": "id", "direction": "up"}]})
     assert bad_sort.status_code == 400
     bad_filter = httpx.post(server + "/search", json={"filter": {"op": "=", "args": [1]}})
-    assert bad_filter.status_code == 400 and "CQL2" in bad_filter.json()["description"]
+    assert (
+        bad_filter.status_code == 400 and "= takes 2 arguments" in bad_filter.json()["description"]
+    )
 
 
 def test_openapi_documents_search_and_errors(server: str) -> None:
