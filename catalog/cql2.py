@@ -74,18 +74,18 @@ _PREDICATES = {
     *FUNCTIONS,
 }
 _FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_ARITY: dict[str, range] = {
-    "and": range(1, 10**9),
-    "or": range(1, 10**9),
-    "not": range(1, 2),
-    "like": range(2, 3),
-    "between": range(3, 4),
-    "in": range(2, 3),
-    "isnull": range(1, 2),
-    "sky_cone": range(3, 4),
-    "wavelength_overlaps": range(2, 3),
-    **{op: range(2, 3) for op in _COMPARISONS},
-    **{op: range(2, 3) for op in _PREDICATES if op.startswith(("t_", "a_"))},
+_ARITY: dict[str, tuple[int, int | None]] = {
+    "and": (1, None),
+    "or": (1, None),
+    "not": (1, 1),
+    "like": (2, 2),
+    "between": (3, 3),
+    "in": (2, 2),
+    "isnull": (1, 1),
+    "sky_cone": (3, 3),
+    "wavelength_overlaps": (2, 2),
+    **{op: (2, 2) for op in _COMPARISONS},
+    **{op: (2, 2) for op in _PREDICATES if op.startswith(("t_", "a_"))},
 }
 """How many arguments each operator takes: anything else is a 400, before it is read."""
 
@@ -209,9 +209,9 @@ class Translator:
         op, args = str(node["op"]).lower(), node.get("args", [])
         if not isinstance(args, list):
             raise InvalidParameter(f"filter: the arguments of {op} are not a list")
-        wanted = _ARITY.get(op)
-        if wanted is not None and len(args) not in wanted:
-            takes = f"{wanted.start} or more" if len(wanted) > 9 else str(wanted.start)
+        least, most = _ARITY.get(op, (0, None))
+        if len(args) < least or (most is not None and len(args) > most):
+            takes = f"{least} or more" if most is None else str(least)
             raise InvalidParameter(f"filter: {op} takes {takes} arguments, not {len(args)}")
         if op in ("and", "or"):
             parts = [self.condition(a) for a in args]

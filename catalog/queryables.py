@@ -57,19 +57,16 @@ class Queryable:
     def sortable(self) -> bool:
         return self.type != ARRAY
 
-    def expression(self, kind: str | None = None) -> Any:
-        """The SQL value of this queryable (scalars only), read as ``kind`` (default: its type;
-        an unadvertised property is read as the type of what it is compared with)."""
+    def expression(self) -> Any:
+        """The SQL value of this queryable (scalars only; see ``read_as`` for unadvertised
+        properties)."""
         if self.column is not None:
             return self.column
         value = self.record[self.path]
-        kind = kind or self.type
-        if kind == NUMBER:
+        if self.type == NUMBER:
             return value.as_float()
-        if kind == INTEGER:
+        if self.type == INTEGER:
             return value.as_integer()
-        if kind == BOOLEAN:
-            return value.as_boolean()
         return value.as_string()
 
     def schema(self) -> dict[str, Any]:
