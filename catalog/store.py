@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import and_, create_engine, delete, event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,11 +63,15 @@ class Store:
         self.url = url
         connect_args: dict[str, Any] = {}
         if url.startswith("sqlite"):
-            connect_args["check_same_thread"] = False
+            connect_args.update(check_same_thread=False, timeout=SQLITE_BUSY_SECONDS)
         self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(writes=True), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -115,7 +121,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self.session() as session, session.begin():
+        """A write transaction (on SQLite it takes the write lock at once: BEGIN IMMEDIATE)."""
+        with self._translate(), self._writer() as session, session.begin():
             yield session
 
     # -- publishing ----------------------------------------------------------------------------
@@ -126,17 +133,21 @@ class Store:
         items: Sequence[dict[str, Any]],
         assets: Sequence[AssetRecord],
         published: datetime | None = None,
-    ) -> None:
+    ) -> bool:
         """Publish one version atomically: all of it becomes visible, or none of it.
 
-        A draft of the same version is replaced. Raises ``VersionExists`` if the version is
-        already published.
+        A draft of the same version is replaced. Publishing exactly what is already published
+        changes nothing and returns False, so a retry, or the same publish run twice at once, is
+        harmless; a different version under a published number raises ``VersionExists``.
         """
         dataset, version = collection["id"], collection["version"]
         try:
             with self.transaction() as session:
-                row = self._lock(session, dataset, version)
+                self._lock_dataset(session, dataset, create=True)
+                row = session.get(VersionRow, (dataset, version))
                 if row is not None and row.status != Status.DRAFT.value:
+                    if self._same(session, row, collection, items, assets):
+                        return False
                     raise _exists(dataset, version)
                 if row is not None:
                     session.delete(row)
@@ -144,6 +155,7 @@ class Store:
                 row = self._new_version(session, collection, Status.PUBLISHED)
                 session.add_all(item_row(item, version, collection) for item in items)
                 self._finish_publish(session, row, assets, published)
+                return True
         except IntegrityError as error:
             raise VersionExists(
                 f"{dataset} {version} conflicts with published records: {error.orig}"
@@ -153,7 +165,8 @@ class Store:
         """Create or replace the draft of ``collection["version"]``; True if it is new."""
         dataset, version = collection["id"], collection["version"]
         with self.transaction() as session:
-            row = self._lock(session, dataset, version)
+            self._lock_dataset(session, dataset, create=True)
+            row = session.get(VersionRow, (dataset, version))
             if row is not None and row.status != Status.DRAFT.value:
                 raise _exists(dataset, version)
             if row is None:
@@ -250,6 +263,7 @@ class Store:
         if status is Status.DRAFT:
             raise InvalidParameter("a published version cannot become a draft again")
         with self.transaction() as session:
+            self._lock_dataset(session, dataset)
             row = self._version_row(session, dataset, version)
             row.status, row.reason, row.successor = status.value, reason, successor
             row.updated = utc_now()
@@ -414,17 +428,51 @@ class Store:
             base = select(ItemRow.content, VersionRow.is_latest).join(VersionRow, _ITEM_VERSION)
             return plan.run(session, base, query)
 
-    def _lock(self, session: Session, dataset: str, version: str) -> VersionRow | None:
-        return session.get(VersionRow, (dataset, version), with_for_update=True)
+    def _lock_dataset(self, session: Session, dataset: str, create: bool = False) -> None:
+        """Serialise the writes to one dataset: each takes its dataset's row lock before any
+        version row, so writes to different versions queue instead of deadlocking over the
+        rows ``_refresh_latest`` locks. ``create`` makes the row if it is missing. (SQLite's
+        single write lock, taken at BEGIN IMMEDIATE, already serialises every write.)"""
+        if create:
+            insert = sqlite_insert if self.dialect == "sqlite" else postgresql_insert
+            session.execute(
+                insert(DatasetRow)
+                .values(id=dataset, created=utc_now())
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+        session.execute(select(DatasetRow.id).where(DatasetRow.id == dataset).with_for_update())
+
+    def _same(
+        self,
+        session: Session,
+        row: VersionRow,
+        collection: dict[str, Any],
+        items: Sequence[dict[str, Any]],
+        assets: Sequence[AssetRecord],
+    ) -> bool:
+        """Whether a published version holds exactly these records and files."""
+        stored_items = session.scalars(
+            select(ItemRow.content).where(
+                ItemRow.dataset_id == row.dataset_id, ItemRow.version == row.version
+            )
+        ).all()
+        stored_assets = session.scalars(
+            select(AssetRow).where(
+                AssetRow.dataset_id == row.dataset_id, AssetRow.version == row.version
+            )
+        ).all()
+        return (
+            row.collection == collection
+            and sorted(stored_items, key=_by_id) == sorted(items, key=_by_id)
+            and sorted(AssetRecord(a.path, a.sha256, a.size, a.media_type) for a in stored_assets)
+            == sorted(assets)
+        )
 
     def _new_version(
         self, session: Session, collection: dict[str, Any], status: Status
     ) -> VersionRow:
         dataset, version = collection["id"], collection["version"]
         parsed = Version.parse(version)
-        if session.get(DatasetRow, dataset) is None:
-            session.add(DatasetRow(id=dataset, created=utc_now()))
-            session.flush()
         row = VersionRow(
             dataset_id=dataset,
             version=version,
@@ -484,7 +532,10 @@ class Store:
     def _draft_row(
         self, session: Session, dataset: str, version: str, lock: bool = False
     ) -> VersionRow:
-        row = session.get(VersionRow, (dataset, version), with_for_update=lock)
+        """A draft's row; with ``lock``, after taking its dataset's write lock."""
+        if lock:
+            self._lock_dataset(session, dataset)
+        row = session.get(VersionRow, (dataset, version))
         if row is not None and row.status != Status.DRAFT.value:
             raise _exists(dataset, version)
         if row is None:
@@ -512,9 +563,26 @@ def _exists(dataset: str, version: str) -> VersionExists:
     )
 
 
+def _by_id(record: dict[str, Any]) -> str:
+    return str(record.get("id"))
+
+
+SQLITE_BUSY_SECONDS = 15.0
+"""How long a SQLite writer waits for another's write lock before the store reports an outage."""
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    connection.isolation_level = None  # transactions begin in _sqlite_begin, not in the driver
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Begin every transaction explicitly; a write transaction takes the write lock at once,
+    so two writers queue (up to ``SQLITE_BUSY_SECONDS``) instead of the later one failing when
+    it first writes after reading a snapshot the other has since changed."""
+    writes = connection.get_execution_options().get("writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

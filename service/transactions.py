@@ -77,7 +77,8 @@ class StatusBody(BaseModel):
 
 
 def _collection(body: dict[str, Any], dataset: str | None = None) -> tuple[str, str]:
-    """Check a Collection a curator sent; return its dataset id and version."""
+    """Check a Collection a curator sent; return its dataset id and version (its asset hrefs
+    are checked by ``_relative`` where it is stored)."""
     found = str(body.get("id", ""))
     if dataset is not None and found != dataset:
         raise InvalidParameter(f"collection id {found!r} must be {dataset!r}, as in the URL")
@@ -122,19 +123,34 @@ def _relative(asset: Any, dataset: str, version: str) -> Any:
     return dict(asset, href=asset_href(path))
 
 
-def _assets(items: list[dict[str, Any]]) -> list[AssetRecord]:
-    """The stored files a version's items point at, with their declared checksums and sizes."""
+def _with_assets(collection: dict[str, Any]) -> dict[str, Any]:
+    """A Collection with its asset hrefs into this catalogue's storage made root-relative."""
+    dataset, version = collection["id"], str(collection["version"])
+    assets = collection.get("assets")
+    if not isinstance(assets, dict):
+        return collection
+    return dict(collection, assets={k: _relative(a, dataset, version) for k, a in assets.items()})
+
+
+def _assets(collection: dict[str, Any], items: list[dict[str, Any]]) -> list[AssetRecord]:
+    """The stored files a version points at, the Collection's (card, figures) and its Items',
+    with their declared checksums and sizes."""
     found = []
-    for item in items:
-        for key, asset in item.get("assets", {}).items():
-            href = asset.get("href", "")
+    for record in (collection, *items):
+        kind = "item" if record.get("type") == "Feature" else "collection"
+        for key, asset in (record.get("assets") or {}).items():
+            href = asset.get("href", "") if isinstance(asset, dict) else ""
             if not href.startswith("/assets/"):
                 continue
-            checksum, size = asset.get("file:checksum", ""), asset.get("file:size")
-            if not checksum.startswith(SHA256_MULTIHASH_PREFIX) or not isinstance(size, int):
+            checksum, size = asset.get("file:checksum"), asset.get("file:size")
+            if not (
+                isinstance(checksum, str)
+                and checksum.startswith(SHA256_MULTIHASH_PREFIX)
+                and isinstance(size, int)
+            ):
                 raise InvalidParameter(
-                    f"asset {key!r} of item {item.get('id')!r} needs file:checksum (a sha2-256 "
-                    "multihash, 1220...) and an integer file:size"
+                    f"asset {key!r} of {kind} {record.get('id')!r} needs file:checksum (a "
+                    "sha2-256 multihash, 1220...) and an integer file:size"
                 )
             found.append(
                 AssetRecord(
@@ -184,19 +200,21 @@ def _draft_path(dataset: str, version: str) -> str:
 def publish(request: Request, dataset: str, body: PublishBody, writer: Writer) -> Response:
     writer.require_write(dataset)
     _, version = _collection(body.collection, dataset)
+    collection = _with_assets(body.collection)
     items = [_item(item, dataset, version) for item in body.items]
     store = deps.store(request)
     existing = _published(store, dataset, version)
     location = collection_path(dataset, version)
     if existing is not None:
-        if existing == body.collection:
+        if existing == collection:
             return _created(request, location, created=False)
         raise VersionExists(f"{dataset} {version} is published and can never change")
-    assets = _assets(items)
+    assets = _assets(collection, items)
     _verify_files(request, assets)
-    store.publish(body.collection, items, assets)
-    _mint(request, dataset, version)
-    return _created(request, location, created=True)
+    created = store.publish(collection, items, assets)  # False: the same publish won a race
+    if created:
+        _mint(request, dataset, version)
+    return _created(request, location, created)
 
 
 def _mint(request: Request, dataset: str, version: str) -> None:
@@ -222,7 +240,7 @@ def create_collection(request: Request, body: JsonObject, writer: Writer) -> Res
     store = deps.store(request)
     if version in store.drafts(dataset):
         raise VersionExists(f"draft {dataset} {version} exists; replace it with PUT")
-    store.put_draft(body)
+    store.put_draft(_with_assets(body))
     settings = deps.settings(request)
     minting.reserve(store, settings.doi_scheme(), dataset, version, settings.datacite())
     return _created(request, _draft_path(dataset, version), created=True)
@@ -232,7 +250,7 @@ def create_collection(request: Request, body: JsonObject, writer: Writer) -> Res
 def update_collection(request: Request, dataset: str, body: JsonObject, writer: Writer) -> Response:
     writer.require_write(dataset)
     _, version = _collection(body, dataset)
-    created = deps.store(request).put_draft(body)
+    created = deps.store(request).put_draft(_with_assets(body))
     return _created(request, _draft_path(dataset, version), created)
 
 
@@ -246,7 +264,7 @@ def put_draft(
     if str(body.get("version")) != version:
         raise InvalidParameter(f"collection version must be {version!r}, as in the URL")
     _collection(body, dataset)
-    created = deps.store(request).put_draft(body)
+    created = deps.store(request).put_draft(_with_assets(body))
     return _created(request, _draft_path(dataset, version), created)
 
 
@@ -359,10 +377,10 @@ def publish_draft(request: Request, dataset: str, version: str, writer: Writer) 
     if version not in store.drafts(dataset) and _published(store, dataset, version) is not None:
         return _created(request, location, created=False)  # a retry after success
     checked = datetime.now(timezone.utc)
-    _, items = store.draft(dataset, version)
+    collection, items = store.draft(dataset, version)
     if not items:
         raise InvalidParameter(f"draft {dataset} {version} has no items; add its splits first")
-    assets = _assets(items)
+    assets = _assets(collection, items)
     _verify_files(request, assets)
     store.publish_draft(dataset, version, assets, checked_at=checked)
     _mint(request, dataset, version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from astrobench.catalog import auth, minting
 from astrobench.catalog.errors import StorageUnavailable
-from astrobench.catalog.records import release_records
+from astrobench.catalog.records import local_files, release_records
+from astrobench.catalog.release import ExtraFile
 from astrobench.catalog.storage import AssetStorage
 from astrobench.service.app import create_app
 from astrobench.service.settings import Settings
@@ -49,18 +51,23 @@ def api(tmp_path: Path, database_url: str) -> Iterator[Api]:
 def release(
     settings: Settings, tmp: Path, version: str = "1.0.0", upload: bool = True, **kwargs: Any
 ) -> dict[str, Any]:
-    """A release's records, with its files in the service's storage unless ``upload`` is False."""
-    built = make_release(tmp / version / str(kwargs), version=version, **kwargs)
+    """A release's records (its splits and a card on the Collection), with its files in the
+    service's storage unless ``upload`` is False."""
+    folder = tmp / version / str(kwargs)
+    built = make_release(folder, version=version, **kwargs)
+    card = folder / "card.md"
+    card.write_text(f"# {built.title} {version}\n")
+    built = dataclasses.replace(
+        built, files=[ExtraFile("card", card, "text/markdown", "Card", ("metadata",))]
+    )
     collection, items, assets = release_records(built)
+    local = local_files(built)
+    files = [(local[asset.path], asset) for asset in assets]
     if upload:
         storage = AssetStorage(settings.storage_url)
-        for split, asset in zip(built.splits, assets, strict=True):
-            storage.put(split.path, asset.path, asset.sha256)
-    return {
-        "collection": collection,
-        "items": items,
-        "files": list(zip(built.splits, assets, strict=True)),
-    }
+        for path, asset in files:
+            storage.put(path, asset.path, asset.sha256)
+    return {"collection": collection, "items": items, "files": files}
 
 
 def body(records: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +109,10 @@ def test_publish_retry_and_immutability(api: Api, tmp_path: Path) -> None:
         "10.5072/astrobench.toy-spectra": "draft",
         "10.5072/astrobench.toy-spectra.v1.0.0": "draft",
     }
+    card = api.client.get(
+        api.client.get(created.headers["location"]).json()["assets"]["card"]["href"]
+    )
+    assert card.status_code == 200 and card.headers["content-type"].startswith("text/markdown")
     retried = api.client.post(url, json=body(records), headers=api.curator)
     assert retried.status_code == 200  # the same version again: nothing changes
     before = api.client.get("/collections/toy-spectra/versions/1.0.0/items").json()
@@ -127,15 +138,18 @@ def test_publish_retry_and_immutability(api: Api, tmp_path: Path) -> None:
 def test_a_failed_upload_publishes_nothing_and_a_retry_completes(api: Api, tmp_path: Path) -> None:
     records = release(api.settings, tmp_path, upload=False)
     storage = AssetStorage(api.settings.storage_url)
-    (first_split, first_asset), (second_split, second_asset) = records["files"]
-    storage.put(first_split.path, first_asset.path, first_asset.sha256)  # the second never arrived
+    (first, first_asset), (second, second_asset), (card, card_asset) = records["files"]
+    storage.put(first, first_asset.path, first_asset.sha256)  # the rest never arrived
     url = "/collections/toy-spectra/versions"
     refused = api.client.post(url, json=body(records), headers=api.curator)
     assert refused.status_code == 400 and "upload the files" in refused.json()["description"]
     assert api.client.get("/collections/toy-spectra").status_code == 404
     assert api.client.get("/search").json()["numberMatched"] == 0
 
-    storage.put(second_split.path, second_asset.path, second_asset.sha256)
+    storage.put(second, second_asset.path, second_asset.sha256)
+    missing_card = api.client.post(url, json=body(records), headers=api.curator)
+    assert missing_card.status_code == 400 and card_asset.path in missing_card.json()["description"]
+    storage.put(card, card_asset.path, card_asset.sha256)
     assert api.client.post(url, json=body(records), headers=api.curator).status_code == 201
     assert api.client.get("/search").json()["numberMatched"] == 2
 
@@ -177,7 +191,10 @@ def test_draft_workflow_through_stac_transaction_paths(api: Api, tmp_path: Path)
         "/collections/toy-spectra/drafts/1.0.0/publish", headers=api.curator
     )
     assert published.status_code == 201
-    assert api.client.get("/collections/toy-spectra").json()["title"] == "Toy spectra, reviewed"
+    served = api.client.get("/collections/toy-spectra").json()
+    assert served["title"] == "Toy spectra, reviewed"
+    card = api.client.get(served["assets"]["card"]["href"])  # collection-level files are recorded
+    assert card.status_code == 200 and card.text == "# Toy spectra 1.0.0\n"
     assert api.client.get("/search?collections=toy-spectra").json()["numberMatched"] == 2
     again = api.client.post("/collections/toy-spectra/drafts/1.0.0/publish", headers=api.curator)
     assert again.status_code == 200
