@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,16 +15,49 @@ from fsspec.core import url_to_fs
 from astrobench.catalog.errors import StorageUnavailable, VersionExists
 from astrobench.catalog.release import sha256_stream
 
+log = logging.getLogger(__name__)
+
 
 class AssetStorage:
-    """Published files under one root URL, addressed by their versioned key."""
+    """Published files under one root URL, addressed by their versioned key.
 
-    def __init__(self, url: str, **options: Any) -> None:
+    Every failure of the backend (an ``OSError``, or a client's own connection and timeout
+    errors, which an S3 client raises) is a ``StorageUnavailable``, logged with its cause and
+    described without it. ``timeout`` bounds each attempt of an object-store call, which is
+    tried at most twice; without it the backend's defaults apply (minutes for S3).
+    """
+
+    def __init__(self, url: str, timeout: float | None = None, **options: Any) -> None:
         self.url = url.rstrip("/")
+        if timeout is not None and url.startswith(("s3://", "s3a://")):
+            options.setdefault(
+                "config_kwargs",
+                {
+                    "connect_timeout": timeout,
+                    "read_timeout": timeout,
+                    "retries": {"total_max_attempts": 2, "mode": "standard"},
+                },
+            )
+            options.setdefault("skip_instance_cache", True)  # s3fs's own retries set below
         self.fs: fsspec.AbstractFileSystem
         self.fs, self.root = url_to_fs(self.url, **options)
+        if timeout is not None and hasattr(self.fs, "retries"):
+            self.fs.retries = 1  # botocore retries once already
         if self.local:
             self.fs.makedirs(self.root, exist_ok=True)
+
+    @contextmanager
+    def _failures(self, doing: str) -> Iterator[None]:
+        """Backend failures while ``doing`` as ``StorageUnavailable``."""
+        try:
+            yield
+        except (StorageUnavailable, VersionExists, ValueError, NotImplementedError):
+            raise  # ours, a bad key, or what the backend cannot do: not an outage
+        except Exception as error:
+            log.warning("asset storage %s failed while %s: %r", self.url, doing, error)
+            raise StorageUnavailable(
+                f"asset storage failed while {doing}; try again shortly"
+            ) from error
 
     @property
     def local(self) -> bool:
@@ -31,12 +67,11 @@ class AssetStorage:
         """Raise ``StorageUnavailable`` unless the asset root can be reached (for an object
         store, its bucket: prefixes exist only once something is stored under them)."""
         where = self.root if self.local else self.root.split("/", 1)[0]
-        try:
+        with self._failures("checking its root"):
             found = self.fs.exists(where)
-        except OSError as error:
-            raise StorageUnavailable(f"asset storage {self.url} is unreachable: {error}") from error
         if not found:
-            raise StorageUnavailable(f"asset storage {self.url} has no root folder or bucket")
+            log.warning("asset storage %s has no root folder or bucket", self.url)
+            raise StorageUnavailable("asset storage has no root folder or bucket")
 
     def _path(self, key: str) -> str:
         if key.startswith("/") or ".." in key.split("/"):
@@ -50,7 +85,7 @@ class AssetStorage:
         a partial file. Re-putting identical bytes is a no-op, which makes publishing retryable.
         """
         target = self._path(key)
-        try:
+        with self._failures(f"writing {key!r}"):
             if self.fs.exists(target):
                 if self.sha256(key) == sha256:
                     return
@@ -62,31 +97,46 @@ class AssetStorage:
             partial = f"{parent}/.{uuid.uuid4().hex}.partial"
             self.fs.put_file(str(local), partial)
             self.fs.mv(partial, target)
-        except OSError as error:
-            raise StorageUnavailable(f"cannot write {key!r} to {self.url}: {error}") from error
 
     def sha256(self, key: str) -> str:
         """Hex sha256 of a stored file (reads it whole)."""
-        with self.open(key) as handle:
+        with self.open(key) as handle, self._failures(f"reading {key!r}"):
             return sha256_stream(handle)
 
     def open(self, key: str) -> IO[bytes]:
-        try:
-            handle: IO[bytes] = self.fs.open(self._path(key), "rb")
-        except (OSError, ValueError) as error:
-            raise StorageUnavailable(f"cannot read {key!r} from {self.url}: {error}") from error
+        """A stored file, for reading; its reads raise the backend's own errors (wrap them in
+        ``read``, or catch them) so that a caller streaming it can tell failure from end."""
+        path = self._path(key)
+        with self._failures(f"opening {key!r}"):
+            handle: IO[bytes] = self.fs.open(path, "rb")
         return handle
+
+    def read(self, handle: IO[bytes], size: int) -> bytes:
+        """Up to ``size`` bytes from an ``open`` file."""
+        with self._failures("reading"):
+            return handle.read(size)
+
+    def move(self, key: str, target: str) -> None:
+        """Move a stored file to another key (``integrity.quarantine``)."""
+        source, destination = self._path(key), self._path(target)
+        with self._failures(f"moving {key!r}"):
+            self.fs.makedirs(destination.rsplit("/", 1)[0], exist_ok=True)
+            self.fs.mv(source, destination)
 
     def sign(self, key: str, seconds: int) -> str | None:
         """A time-limited URL that reaches the bytes directly, where the backend can make one
         (S3 and compatible stores); None otherwise."""
         if self.local:
             return None
+        path = self._path(key)
         try:
-            url: str = self.fs.sign(self._path(key), expiration=seconds)
+            with self._failures(f"signing {key!r}"):
+                url: str = self.fs.sign(path, expiration=seconds)
         except NotImplementedError:
             return None
         return url
 
     def exists(self, key: str) -> bool:
-        return bool(self.fs.exists(self._path(key)))
+        path = self._path(key)
+        with self._failures(f"looking for {key!r}"):
+            return bool(self.fs.exists(path))

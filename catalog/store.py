@@ -8,6 +8,7 @@ one transaction, so a version is either entirely visible or not at all; afterwar
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from astrobench.catalog import migrate
@@ -59,12 +61,15 @@ _ITEM_VERSION = and_(
 class Store:
     """Datasets, their versions, items and assets, in one relational database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        """``engine_options`` go to ``sqlalchemy.create_engine`` (``pool_size``...)."""
         self.url = url
         connect_args: dict[str, Any] = {}
         if url.startswith("sqlite"):
             connect_args.update(check_same_thread=False, timeout=SQLITE_BUSY_SECONDS)
-        self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        self.engine: Engine = create_engine(
+            url, connect_args=connect_args, pool_pre_ping=True, **engine_options
+        )
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -72,6 +77,7 @@ class Store:
         self._writer = sessionmaker(
             self.engine.execution_options(writes=True), expire_on_commit=False
         )
+        self._current = threading.local()
 
     @property
     def dialect(self) -> str:
@@ -113,17 +119,36 @@ class Store:
             ) from error
         except DataError as error:
             raise InvalidParameter(f"a value does not fit the catalogue: {error.orig}") from error
+        except PoolTimeout as error:
+            log.warning("catalogue database connections exhausted: %s", error)
+            raise StorageUnavailable("the catalogue database is busy; try again shortly") from error
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._translate(), self._session() as session:
+        """A session for reading; inside another session of this thread, that one, so that a
+        request never holds two pooled connections (and a busy pool cannot deadlock)."""
+        current: Session | None = getattr(self._current, "session", None)
+        if current is not None:
+            yield current
+            return
+        with self._translate(), self._session() as session, self._using(session):
             yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write transaction (on SQLite it takes the write lock at once: BEGIN IMMEDIATE)."""
-        with self._translate(), self._writer() as session, session.begin():
+        """A write transaction (on SQLite it takes the write lock at once: BEGIN IMMEDIATE);
+        reads made while it is open see its changes."""
+        with self._translate(), self._writer() as session, session.begin(), self._using(session):
             yield session
+
+    @contextmanager
+    def _using(self, session: Session) -> Iterator[None]:
+        outer = getattr(self._current, "session", None)
+        self._current.session = session
+        try:
+            yield
+        finally:
+            self._current.session = outer
 
     # -- publishing ----------------------------------------------------------------------------
 

@@ -55,6 +55,7 @@ def open(
     cache_dir: str | None = None,
     offline: bool | None = None,
     progress: bool | None = None,
+    verify: bool = False,
 ) -> xr.Dataset:
     """Open one split of a benchmark dataset as an ``xarray.Dataset``.
 
@@ -65,13 +66,20 @@ def open(
     into ``cache_dir`` (default ``$ASTROBENCH_CACHE_DIR`` or ``~/.cache/astrobench``), verified
     by checksum; a cached version then opens with the network off. ``offline=True`` (default
     ``$ASTROBENCH_OFFLINE``) implies ``cache=True`` and never contacts the catalogue: the version
-    resolves among the cached ones. See ``Client.open``.
+    resolves among the cached ones. ``verify=True`` reads the whole file, checked against its
+    checksum, into a temporary folder removed on close. See ``Client.open``.
     """
     from astrobench.client import Client
 
     with Client(url, offline=offline) as client:
         return client.open(
-            name, version, split, cache=cache, cache_dir=cache_dir, progress=progress
+            name,
+            version,
+            split,
+            cache=cache,
+            cache_dir=cache_dir,
+            progress=progress,
+            verify=verify,
         )
 
 

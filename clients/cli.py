@@ -1,5 +1,5 @@
-"""The ``astrobench`` command line: serve, ingest, db, token, doi, versions, search, download,
-mirror, evaluate, baseline, lint."""
+"""The ``astrobench`` command line: serve, ingest, db, token, doi, verify, versions, search,
+download, mirror, evaluate, baseline, lint."""
 
 from __future__ import annotations
 
@@ -183,6 +183,35 @@ def cmd_doi(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0 if all(s.state == "findable" for s in states) or args.action == "list" else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
+    integrity = _server_module("astrobench.catalog.integrity")
+    store = _server_module("astrobench.catalog.store").Store(settings.database_url)
+    storage = _server_module("astrobench.catalog.storage").AssetStorage(settings.storage_url)
+    try:
+        store.require_current()
+        records = integrity.assets(store, args.name, args.version)
+    finally:
+        store.close()
+    problems = 0
+    for asset in records:
+        finding = integrity.check_one(storage, asset)
+        if finding.state is integrity.State.OK:
+            continue
+        problems += 1
+        line = finding.describe()
+        if args.quarantine and finding.state is integrity.State.DAMAGED:
+            line += f"\tquarantined at {integrity.quarantine(storage, asset)}"
+        print(line, flush=True)
+    size = sum(a.size for a in records)
+    print(
+        f"checked {len(records)} file(s), {size / 1e6:.1f} MB: "
+        + (f"{problems} problem(s)" if problems else "all match their published checksums"),
+        file=sys.stderr,
+    )
+    return 1 if problems else 0
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
@@ -405,6 +434,19 @@ def parser() -> argparse.ArgumentParser:
     doi.add_argument("action", choices=["list", "sync"])
     store_options(doi)
     doi.set_defaults(run=cmd_doi)
+
+    verify = commands.add_parser(
+        "verify", help="re-hash stored files against their published checksums"
+    )
+    verify.add_argument("name", nargs="?", help="only this dataset (default: every dataset)")
+    verify.add_argument("--version", help="only this version of NAME (e.g. 1.2 or 1.2.0)")
+    verify.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="move damaged files aside (the service then answers 503 for them, not wrong bytes)",
+    )
+    store_options(verify)
+    verify.set_defaults(run=cmd_verify)
 
     def client_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--url", help="catalogue URL (ASTROBENCH_URL)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -170,20 +172,57 @@ class Client:
         cache: bool = False,
         cache_dir: str | Path | None = None,
         progress: bool | None = None,
+        verify: bool = False,
     ) -> xr.Dataset:
         """One split of a dataset version as an ``xarray.Dataset``.
 
-        Lazy by default: reading a slice fetches only the bytes it needs. With ``cache=True``
-        the whole file is downloaded once into the cache (checksum-verified, with a progress bar
-        on a terminal) and opened from there; a cached version opens with no network at all.
-        An offline client always reads from the cache.
+        Lazy by default: reading a slice fetches only the bytes it needs, and a slice cannot be
+        checked against the file's checksum. With ``cache=True`` the whole file is downloaded
+        once into the cache (checksum-verified, with a progress bar on a terminal) and opened
+        from there; a cached version opens with no network at all. With ``verify=True`` the
+        whole file is downloaded, checksum-verified, into a temporary folder that goes when the
+        Dataset is closed: for loading everything once without keeping a copy. Bytes that do
+        not match the published checksum at any location raise ``ChecksumMismatch``. An
+        offline client always reads from the cache.
         """
         from astrobench.io import open_lazy, open_local
 
+        if verify and not (cache or self.offline):
+            return self._open_verified(self.split_item(name, version, split), progress)
         if not (cache or self.offline):
             return open_lazy(self.split_item(name, version, split)["assets"]["data"])
         [path] = self.download(name, version, [split], cache_dir=cache_dir, progress=progress)
         return open_local(path)
+
+    def _open_verified(self, item: dict[str, Any], progress: bool | None) -> xr.Dataset:
+        import xarray
+
+        from astrobench.cache import sha256_of
+        from astrobench.io import locations
+        from astrobench.transfer import Download, download
+
+        asset = item["assets"]["data"]
+        folder = Path(tempfile.mkdtemp(prefix="astrobench-"))
+        job = Download(
+            locations(asset),
+            sha256_of(asset),
+            asset.get("file:size"),
+            folder / "data.nc",
+            item["id"],
+        )
+        try:
+            handle = download(self._http, job, retry=self.retry, progress=progress).open("rb")
+            dataset = xarray.open_dataset(handle, engine="h5netcdf")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+        def close() -> None:
+            handle.close()
+            shutil.rmtree(folder, ignore_errors=True)
+
+        dataset.set_close(close)
+        return dataset
 
     def download(
         self,

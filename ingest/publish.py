@@ -29,7 +29,8 @@ class Outcome:
     dataset: str
     version: str
     status: str
-    """``published``, or ``unchanged`` when identical files were already published."""
+    """``published``; ``unchanged`` when identical files were already published; ``restored``
+    when they were, and files missing from storage were put back."""
 
 
 def publish(release: Release, store: Store, storage: AssetStorage) -> Outcome:
@@ -39,14 +40,17 @@ def publish(release: Release, store: Store, storage: AssetStorage) -> Outcome:
         existing = store.version_assets(release.dataset, release.version)
     except (DatasetNotFound, VersionNotFound):
         existing = None
-    if existing is not None:
-        if sorted(existing) == sorted(assets):
-            return Outcome(release.dataset, release.version, "unchanged")
-        raise VersionExists(
-            f"{release.dataset} {release.version} is already published with different files; "
-            "published versions are immutable: give the new build a new version"
-        )
     local = local_files(release)
+    if existing is not None:
+        if sorted(existing) != sorted(assets):
+            raise VersionExists(
+                f"{release.dataset} {release.version} is already published with different "
+                "files; published versions are immutable: give the new build a new version"
+            )
+        lost = [asset for asset in assets if not storage.exists(asset.path)]
+        for asset in lost:  # quarantined or deleted: the identical build puts them back
+            storage.put(local[asset.path], asset.path, asset.sha256)
+        return Outcome(release.dataset, release.version, "restored" if lost else "unchanged")
     for asset in assets:
         storage.put(local[asset.path], asset.path, asset.sha256)
     store.publish(collection, items, assets)

@@ -30,6 +30,7 @@ from astrobench.service import (
     transactions,
     versions,
 )
+from astrobench.service.gate import StorageGate
 from astrobench.service.limits import BodyLimits, UrlChecks
 from astrobench.service.settings import Settings
 from astrobench.service.splits import Splits
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.storage = AssetStorage(settings.storage_url)
+    app.state.storage = AssetStorage(settings.storage_url, timeout=settings.storage_timeout)
+    app.state.gate = StorageGate(settings.storage_concurrency, settings.storage_timeout)
     if settings.mirror_url:
         replica.load(store, app.state.storage)
     app.state.splits = Splits(store, app.state.storage)

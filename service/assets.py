@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import IO
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from astrobench.catalog import benchmark
 from astrobench.service import deps
@@ -48,22 +49,35 @@ def _position(digits: str) -> int:
     return int(digits) if len(digits) <= 18 else 10**18
 
 
-def _stream(handle: IO[bytes], first: int, length: int) -> Iterator[bytes]:
-    with handle:
-        handle.seek(first)
+async def _stream(
+    request: Request, handle: IO[bytes], first: int, length: int
+) -> AsyncIterator[bytes]:
+    """The bytes ``first`` to ``first + length``, each read through the storage gate; a failure
+    midway ends the response early (its Content-Length then tells the client it is short)."""
+    gate, storage = deps.gate(request), deps.storage(request)
+    try:
+        await gate.call(handle.seek, first)
         remaining = length
         while remaining > 0:
-            block = handle.read(min(CHUNK, remaining))
+            block = await gate.call(storage.read, handle, min(CHUNK, remaining))
             if not block:
                 break
             remaining -= len(block)
             yield block
+    finally:
+        handle.close()
 
 
-@router.head("/assets/{path:path}", summary="A published file's headers")
-@router.get("/assets/{path:path}", summary="A published file, with Range support")
-def asset(request: Request, path: str) -> Response:
-    record = deps.store(request).asset(path)
+@router.head(
+    "/assets/{path:path}", summary="A published file's headers", responses=responses(404, 503)
+)
+@router.get(
+    "/assets/{path:path}",
+    summary="A published file, with Range support",
+    responses=responses(404, 503),
+)
+async def asset(request: Request, path: str) -> Response:
+    record = await run_in_threadpool(deps.store(request).asset, path)
     etag = f'"sha256-{record.sha256}"'
     headers = {
         "ETag": etag,
@@ -88,16 +102,16 @@ def asset(request: Request, path: str) -> Response:
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=record.media_type)
-    settings = deps.settings(request)
+    settings, storage, gate = deps.settings(request), deps.storage(request), deps.gate(request)
     if settings.asset_links == "presigned":
-        signed = deps.storage(request).sign(path, settings.presign_seconds)
+        signed = await gate.call(storage.sign, path, settings.presign_seconds)
         if signed is not None:  # the link keeps its meaning; the signature expires
             return RedirectResponse(
                 signed, 307, headers={"ETag": etag, "Cache-Control": "no-store"}
             )
-    handle = deps.storage(request).open(path)
+    handle = await gate.call(storage.open, path)
     return StreamingResponse(
-        _stream(handle, first, length),
+        _stream(request, handle, first, length),
         status_code=status,
         headers=headers,
         media_type=record.media_type,

@@ -19,8 +19,10 @@ from astrobench.catalog.records import (
 )
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
+from astrobench.service.gate import StorageGate
 from astrobench.service.params import SearchLimits
 from astrobench.service.settings import Settings
+from astrobench.service.splits import Splits
 
 T = TypeVar("T")
 REGISTERED, RESERVED = "registered", "reserved"
@@ -33,6 +35,17 @@ def store(request: Request) -> Store:
 
 def storage(request: Request) -> AssetStorage:
     found: AssetStorage = request.app.state.storage
+    return found
+
+
+def splits(request: Request) -> Splits:
+    found: Splits = request.app.state.splits
+    return found
+
+
+def gate(request: Request) -> StorageGate:
+    """What every read of asset storage goes through (see ``service.gate``)."""
+    found: StorageGate = request.app.state.gate
     return found
 
 

@@ -61,13 +61,15 @@ def table_path(dataset: str, version: str, split: str) -> str:
 @router.get(
     "/collections/{dataset}/versions/{version}/items/{item}/table.csv",
     summary="One row per example of a split (id and every per-example variable), as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The table"}},
 )
 def table(request: Request, dataset: str, version: str, item: str) -> Response:
     exact = deps.store(request).resolve(dataset, version)
     split = item.removeprefix(f"{dataset}-{exact}-")
     if split == item:
         raise HTTPException(404, f"{item!r} is not an item of {dataset} {exact}")
-    found = request.app.state.splits.table(dataset, exact, split)
+    found = deps.gate(request).wait(deps.splits(request).table, dataset, exact, split)
     return Response(found.text, media_type="text/csv", headers={"ETag": f'"sha256-{found.sha256}"'})
 
 
@@ -78,7 +80,8 @@ def _croissant(request: Request, dataset: str, version: str) -> dict[str, Any]:
     for item in here.items:
         split = item["properties"][benchmark.SPLIT]
         url = deps.base_url(request) + table_path(dataset, exact, split)
-        tables[split] = (url, request.app.state.splits.table(dataset, exact, split))
+        found = deps.gate(request).wait(deps.splits(request).table, dataset, exact, split)
+        tables[split] = (url, found)
     return croissant.document(here.citable, here.collection, here.items, tables)
 
 
@@ -86,6 +89,13 @@ def _croissant(request: Request, dataset: str, version: str) -> dict[str, Any]:
     "/collections/{dataset}/versions/{version}/export/{name}",
     summary="A version's metadata: DataCite 4.5 JSON, schema.org or Croissant JSON-LD, BibTeX, "
     "CFF or text",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {media_type: {} for media_type, _ in EXPORTS.values()},
+            "description": "The record, in the media type of the export named",
+        }
+    },
 )
 def export(request: Request, dataset: str, version: str, name: str) -> Response:
     if name == CROISSANT:

@@ -11,9 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from astrobench.catalog import evaluation, metrics, predictions
 from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.predictions import Truth
+from astrobench.catalog.store import Store
 from astrobench.service import deps
 from astrobench.service.errors import responses
-from astrobench.service.splits import Splits
 
 router = APIRouter()
 
@@ -68,17 +69,21 @@ async def evaluate(
 ) -> dict[str, Any]:
     body = await request.body()
     texts = _bodies(request.headers.get("content-type", ""), body, split)
-    return await run_in_threadpool(_report, request, dataset, version, texts)
+    catalogue, splits = deps.store(request), deps.splits(request)
+    exact = await run_in_threadpool(catalogue.resolve, dataset, version)
+    truths = {  # read from storage through the gate, then kept (see ``splits``)
+        name: await deps.gate(request).call(splits.truth, dataset, exact, name) for name in texts
+    }
+    return await run_in_threadpool(_report, catalogue, dataset, exact, texts, truths)
 
 
-def _report(request: Request, dataset: str, version: str, texts: dict[str, str]) -> dict[str, Any]:
-    catalogue = deps.store(request)
-    exact = catalogue.resolve(dataset, version)
+def _report(
+    catalogue: Store, dataset: str, exact: str, texts: dict[str, str], truths: dict[str, Truth]
+) -> dict[str, Any]:
     collection = catalogue.collection(dataset, exact)
-    splits: Splits = request.app.state.splits
     scores = {}
     for split, text in texts.items():
-        truth = splits.truth(dataset, exact, split)
+        truth = truths[split]
         criteria = evaluation.split_entry(collection, split).get("criteria")
         scores[split] = metrics.score(truth, predictions.parse(text, truth), criteria)
     return evaluation.report(collection, scores)

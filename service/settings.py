@@ -47,6 +47,11 @@ class Settings(CatalogSettings):
     """A filter's largest size, nesting and node count, checked before it is parsed."""
     max_body_bytes: int = 16 * 1024 * 1024
     """Largest request body accepted (413 above it)."""
+    storage_timeout: float = 10.0
+    """Seconds a read of asset storage may take, waiting for a turn included, before the
+    request gets 503; also each attempt's connect and read timeout on S3."""
+    storage_concurrency: int = 16
+    """Most reads of asset storage in flight at once per worker; the rest wait their turn."""
 
     @model_validator(mode="after")
     def _mirror(self) -> Settings:

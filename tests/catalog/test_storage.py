@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from astrobench.catalog import integrity
 from astrobench.catalog.errors import StorageUnavailable, VersionExists
+from astrobench.catalog.records import AssetRecord
 from astrobench.catalog.release import sha256_file
 from astrobench.catalog.storage import AssetStorage
 
@@ -54,3 +56,24 @@ def test_presigned_links_only_where_the_store_signs(storage: AssetStorage, tmp_p
 def test_a_missing_bucket_is_unavailable(moto_endpoint: dict[str, str]) -> None:
     with pytest.raises(StorageUnavailable, match="no root folder or bucket"):
         AssetStorage("s3://no-such-bucket-here/assets").ping()
+
+
+def test_damage_at_rest_is_found_and_quarantined(storage: AssetStorage, tmp_path: Path) -> None:
+    local = tmp_path / "f.bin"
+    local.write_bytes(bytes(range(256)) * 64)
+    record = AssetRecord("d/1.0.0/f.bin", sha256_file(local), local.stat().st_size, "x/y")
+    storage.put(local, record.path, record.sha256)
+    assert integrity.check_one(storage, record).state is integrity.State.OK
+
+    flipped = bytearray(local.read_bytes())
+    flipped[5000] ^= 0x01
+    storage.fs.pipe_file(f"{storage.root}/{record.path}", bytes(flipped))  # damage behind our back
+    found = integrity.check_one(storage, record)
+    assert found.state is integrity.State.DAMAGED and record.sha256 in found.detail
+
+    moved = integrity.quarantine(storage, record)
+    assert integrity.check_one(storage, record).state is integrity.State.MISSING
+    with storage.open(moved) as handle:
+        assert handle.read() == bytes(flipped)  # kept for inspection, out of the served path
+    with pytest.raises(StorageUnavailable):
+        storage.open(record.path)

@@ -7,6 +7,7 @@ import pytest
 
 from astrobench.catalog.errors import (
     DatasetNotFound,
+    DraftNotFound,
     InvalidParameter,
     ItemNotFound,
     VersionExists,
@@ -138,3 +139,22 @@ def test_bad_token_is_invalid_parameter(store: Store, tmp_path: Path) -> None:
     publish(store, tmp_path)
     with pytest.raises(InvalidParameter, match="token"):
         store.search(SearchQuery(token="not-a-token!"))
+
+
+def test_each_call_needs_one_connection(database_url: str, tmp_path: Path) -> None:
+    """Lookups made inside a session (the not-found paths, latest-version refreshes) reuse
+    its connection: with a pool of one, nothing waits for a second."""
+    store = Store(database_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    try:
+        store.create()
+        publish(store, tmp_path)
+        with pytest.raises(VersionNotFound):
+            store.collection("toy-spectra", "9.9.9")
+        with pytest.raises(ItemNotFound):
+            store.item("toy-spectra", "no-such-item")
+        with pytest.raises(DraftNotFound):
+            store.draft("toy-spectra", "2.0.0")
+        store.set_status("toy-spectra", "1.0.0", Status.DEPRECATED, "superseded")
+        assert store.history("toy-spectra")[0].status is Status.DEPRECATED
+    finally:
+        store.close()
