@@ -25,6 +25,7 @@ from astrobench.service import (
     mirrors,
     negotiate,
     oai,
+    openapi,
     scoring,
     stac,
     transactions,
@@ -95,6 +96,7 @@ def api_docs(app: FastAPI) -> None:
     """``/api``, the OpenAPI definition (as ``application/vnd.oai.openapi+json;version=3.0``,
     the OGC API media type, unless the client asks for plain JSON), and ``/api.html``, Swagger UI
     from files shipped in the ``fastapi-offline`` package rather than a CDN."""
+    app.openapi = openapi.install(app.openapi)  # type: ignore[method-assign]
     app.mount(
         DOCS_ASSETS,
         StaticFiles(directory=str(files("fastapi_offline") / "static")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from typing import IO
+from typing import IO, Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -68,13 +68,22 @@ async def _stream(
         handle.close()
 
 
-@router.head(
-    "/assets/{path:path}", summary="A published file's headers", responses=responses(404, 503)
-)
+ASSET_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file, in its published media type", "content": {"*/*": {}}},
+    206: {"description": "The requested byte range", "content": {"*/*": {}}},
+    304: {"description": "Not modified: the ETag (its sha256) matches If-None-Match"},
+    307: {"description": "Redirect to a presigned URL (ASTROBENCH_ASSET_LINKS=presigned)"},
+    416: {"description": "The range lies outside the file"},
+    **responses(404, 503),
+}
+
+
+@router.head("/assets/{path:path}", summary="A published file's headers", responses=ASSET_RESPONSES)
 @router.get(
     "/assets/{path:path}",
     summary="A published file, with Range support",
-    responses=responses(404, 503),
+    response_class=Response,
+    responses=ASSET_RESPONSES,
 )
 async def asset(request: Request, path: str) -> Response:
     record = await run_in_threadpool(deps.store(request).asset, path)

@@ -112,6 +112,8 @@ def export(request: Request, dataset: str, version: str, name: str) -> Response:
 @router.get(
     "/collections/{dataset}/export/datacite",
     summary="The DataCite record of a dataset's concept DOI (resolves to the latest version)",
+    response_class=Response,
+    responses={200: {"content": {EXPORTS["datacite"][0]: {}}, "description": "The record"}},
 )
 def concept(request: Request, dataset: str) -> Response:
     latest = resolved(request, dataset, "latest").citable

@@ -36,6 +36,11 @@ from astrobench.service import deps
 from astrobench.service.errors import WRITE_ERRORS
 
 router = APIRouter(responses=WRITE_ERRORS, tags=["transactions"])
+CREATED_OR_SAME = {
+    201: {"description": "Created; Location names it"},
+    200: {"description": "It already existed, identical (a retry), or was replaced (PUT)"},
+}
+"""Writes that are safe to retry answer 201 the first time and 200 after."""
 
 _DATASET_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 JsonObject = Annotated[dict[str, Any], Body()]
@@ -196,6 +201,7 @@ def _draft_path(dataset: str, version: str) -> str:
     "/collections/{dataset}/versions",
     status_code=201,
     summary="Publish a version in one request; a retry of the same version answers 200",
+    responses=CREATED_OR_SAME,
 )
 def publish(request: Request, dataset: str, body: PublishBody, writer: Writer) -> Response:
     writer.require_write(dataset)
@@ -246,7 +252,11 @@ def create_collection(request: Request, body: JsonObject, writer: Writer) -> Res
     return _created(request, _draft_path(dataset, version), created=True)
 
 
-@router.put("/collections/{dataset}", summary="Create or replace the draft named by 'version'")
+@router.put(
+    "/collections/{dataset}",
+    summary="Create or replace the draft named by 'version'",
+    responses=CREATED_OR_SAME,
+)
 def update_collection(request: Request, dataset: str, body: JsonObject, writer: Writer) -> Response:
     writer.require_write(dataset)
     _, version = _collection(body, dataset)
@@ -255,7 +265,9 @@ def update_collection(request: Request, dataset: str, body: JsonObject, writer: 
 
 
 @router.put(
-    "/collections/{dataset}/drafts/{version}", summary="Create or replace a draft's Collection"
+    "/collections/{dataset}/drafts/{version}",
+    summary="Create or replace a draft's Collection",
+    responses=CREATED_OR_SAME,
 )
 def put_draft(
     request: Request, dataset: str, version: str, body: JsonObject, writer: Writer
@@ -324,6 +336,7 @@ def _has_history(store: Store, dataset: str) -> bool:
     "/collections/{dataset}/items",
     status_code=201,
     summary="Add an Item to the draft named by its properties.version",
+    responses=CREATED_OR_SAME,
 )
 def create_item(request: Request, dataset: str, body: JsonObject, writer: Writer) -> Response:
     writer.require_write(dataset)
@@ -337,6 +350,7 @@ def create_item(request: Request, dataset: str, body: JsonObject, writer: Writer
 @router.put(
     "/collections/{dataset}/items/{item_id}",
     summary="Create or replace an Item of the draft named by its properties.version",
+    responses=CREATED_OR_SAME,
 )
 def update_item(
     request: Request, dataset: str, item_id: str, body: JsonObject, writer: Writer
@@ -369,6 +383,7 @@ def delete_item(request: Request, dataset: str, item_id: str, writer: Writer) ->
     "/collections/{dataset}/drafts/{version}/publish",
     status_code=201,
     summary="Publish a draft atomically, after checking every file against its checksum",
+    responses=CREATED_OR_SAME,
 )
 def publish_draft(request: Request, dataset: str, version: str, writer: Writer) -> Response:
     writer.require_write(dataset)

@@ -94,3 +94,20 @@ def test_swagger_ui_renders_the_operations_in_chromium(browser: Any, server: str
     assert "/search" in paths and "/collections/{dataset}/versions" in paths
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == [], errors
+
+
+def test_the_document_describes_the_answers_the_service_gives(server: str) -> None:
+    document = httpx.get(server + "/api").json()
+    operations = [op for ops in document["paths"].values() for op in ops.values()]
+    statuses = {status for op in operations for status in op["responses"]}
+    assert "422" not in statuses  # invalid parameters are 400
+    for op in operations:
+        for status, response in op["responses"].items():
+            if int(status) >= 400 and "content" in response:
+                assert list(response["content"]) == ["application/json"], op["summary"]
+    asset = document["paths"]["/assets/{path}"]["get"]["responses"]
+    assert {"200", "206", "304", "404", "416", "503"} <= set(asset)
+    export = document["paths"]["/collections/{dataset}/versions/{version}/export/{name}"]["get"]
+    assert "application/x-bibtex" in export["responses"]["200"]["content"]
+    publish = document["paths"]["/collections/{dataset}/versions"]["post"]["responses"]
+    assert {"200", "201"} <= set(publish)  # a retry answers 200
