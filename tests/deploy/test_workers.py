@@ -97,3 +97,16 @@ def test_compose_deployment_runs_several_workers_on_postgres(
             answers = set(pool.map(read, range(64)))
         assert answers == {("1.0.0", 1)}  # every worker sees the write
         assert httpx.get(url + "/healthz").json()["status"] == "ok"
+        for probe in _k8s_probes():  # the manifest's probes name routes that answer
+            assert httpx.get(url + probe).status_code == 200, probe
+
+
+def _k8s_probes() -> list[str]:
+    manifest = COMPOSE.parent / "k8s" / "astrobench.yaml"
+    deployments = [d for d in yaml.safe_load_all(manifest.read_text()) if d["kind"] == "Deployment"]
+    containers = [c for d in deployments for c in d["spec"]["template"]["spec"]["containers"]]
+    probes = [
+        c[p]["httpGet"]["path"] for c in containers for p in ("readinessProbe", "livenessProbe")
+    ]
+    assert probes, "the Deployment has no HTTP probes"
+    return probes

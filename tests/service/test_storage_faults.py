@@ -119,6 +119,8 @@ def test_a_paused_then_stopped_object_store(
     assert all(_unavailable(answer) for answer in stopped), {a.text for a in stopped}
     assert _database_routes(service) == [200] * 4
     assert httpx.get(service.url + "/healthz", timeout=PATIENCE).status_code == 503
+    for probe in ("/readyz", "/livez"):  # still ready: the catalogue works without its files
+        assert httpx.get(service.url + probe, timeout=PATIENCE).status_code == 200
 
     port = int(service.endpoint.rsplit(":", 1)[1])
     with moto_server(port, tmp_path / "moto-again.log"):  # back, empty: files restored
