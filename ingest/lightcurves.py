@@ -79,7 +79,8 @@ def magnitudes(
 def error(mag: NDArray[np.float64], depth: NDArray[np.float64]) -> NDArray[np.float64]:
     """1-sigma magnitude error for a point source of ``mag`` observed to a 5-sigma ``depth``."""
     snr = 5.0 * 10 ** (-0.4 * (mag - depth))
-    return np.hypot(2.5 / np.log(10) / snr, FLOOR_MAG)
+    sigma: NDArray[np.float64] = np.hypot(2.5 / np.log(10) / snr, FLOOR_MAG)
+    return sigma
 
 
 def observe(

@@ -20,17 +20,6 @@ from astrobench.service.errors import responses
 router = APIRouter()
 
 
-@router.get(
-    "/healthz",
-    summary="Readiness: the database is at this code's schema and asset storage is reachable",
-    responses=responses(503),
-)
-async def healthz(request: Request) -> dict[str, Any]:
-    await run_in_threadpool(deps.store(request).require_current)
-    await deps.gate(request).call(deps.storage(request).ping)
-    return {"status": "ok", "schema": migrate.head()}
-
-
 @router.get("/livez", summary="Liveness: the process answers; checks nothing else")
 async def livez() -> dict[str, str]:
     return {"status": "ok"}
@@ -44,3 +33,14 @@ async def livez() -> dict[str, str]:
 async def readyz(request: Request) -> dict[str, Any]:
     await run_in_threadpool(deps.store(request).require_current)
     return {"status": "ok", "schema": migrate.head()}
+
+
+@router.get(
+    "/healthz",
+    summary="Health: the database is at this code's schema and asset storage is reachable",
+    responses=responses(503),
+)
+async def healthz(request: Request) -> dict[str, Any]:
+    ready = await readyz(request)
+    await deps.gate(request).call(deps.storage(request).ping)
+    return ready

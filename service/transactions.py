@@ -36,7 +36,7 @@ from astrobench.service import deps
 from astrobench.service.errors import WRITE_ERRORS
 
 router = APIRouter(responses=WRITE_ERRORS, tags=["transactions"])
-CREATED_OR_SAME = {
+CREATED_OR_SAME: dict[int | str, dict[str, Any]] = {
     201: {"description": "Created; Location names it"},
     200: {"description": "It already existed, identical (a retry), or was replaced (PUT)"},
 }
