@@ -84,8 +84,11 @@ def _kind(values: np.ndarray) -> str:
 
 
 def table(data: xr.Dataset, target: str) -> Table:
-    """The ``id`` and every variable with one value per example, in the file's order."""
-    index = data[target].dims[0]
+    """The ``id`` and every variable with one value per example, in the file's order; the
+    examples run along the target's dimension (a file without its target: the first
+    variable's first one)."""
+    first = data[target] if target in data.variables else next(iter(data.data_vars.values()))
+    index = first.dims[0]
     columns = {"id": data[index].values.astype(str)}
     for name, variable in data.variables.items():
         if variable.dims == (index,) and name != index:

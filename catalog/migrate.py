@@ -46,7 +46,7 @@ def current(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``; a no-op when it is there already."""
-    with engine.begin() as connection:
+    with engine.execution_options(writes=True).begin() as connection:  # SQLite: BEGIN IMMEDIATE
         _lock(connection)
         tables = set(inspect(connection).get_table_names())
         if "versions" in tables and "alembic_version" not in tables:
@@ -61,7 +61,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as connection:
+    with engine.execution_options(writes=True).begin() as connection:
         _lock(connection)
         cfg = config()
         cfg.attributes["connection"] = connection

@@ -47,8 +47,9 @@ class AssetStorage:
             self.fs.makedirs(self.root, exist_ok=True)
 
     @contextmanager
-    def _failures(self, doing: str) -> Iterator[None]:
-        """Backend failures while ``doing`` as ``StorageUnavailable``."""
+    def failures(self, doing: str) -> Iterator[None]:
+        """Backend failures while ``doing`` as ``StorageUnavailable``; for callers that read an
+        ``open`` file themselves (through xarray, say), around those reads."""
         try:
             yield
         except (StorageUnavailable, VersionExists, ValueError, NotImplementedError):
@@ -67,7 +68,7 @@ class AssetStorage:
         """Raise ``StorageUnavailable`` unless the asset root can be reached (for an object
         store, its bucket: prefixes exist only once something is stored under them)."""
         where = self.root if self.local else self.root.split("/", 1)[0]
-        with self._failures("checking its root"):
+        with self.failures("checking its root"):
             found = self.fs.exists(where)
         if not found:
             log.warning("asset storage %s has no root folder or bucket", self.url)
@@ -85,7 +86,7 @@ class AssetStorage:
         a partial file. Re-putting identical bytes is a no-op, which makes publishing retryable.
         """
         target = self._path(key)
-        with self._failures(f"writing {key!r}"):
+        with self.failures(f"writing {key!r}"):
             if self.fs.exists(target):
                 if self.sha256(key) == sha256:
                     return
@@ -100,26 +101,30 @@ class AssetStorage:
 
     def sha256(self, key: str) -> str:
         """Hex sha256 of a stored file (reads it whole)."""
-        with self.open(key) as handle, self._failures(f"reading {key!r}"):
+        with self.open(key) as handle, self.failures(f"reading {key!r}"):
             return sha256_stream(handle)
 
     def open(self, key: str) -> IO[bytes]:
         """A stored file, for reading; its reads raise the backend's own errors (wrap them in
         ``read``, or catch them) so that a caller streaming it can tell failure from end."""
         path = self._path(key)
-        with self._failures(f"opening {key!r}"):
+        with self.failures(f"opening {key!r}"):
             handle: IO[bytes] = self.fs.open(path, "rb")
         return handle
 
     def read(self, handle: IO[bytes], size: int) -> bytes:
         """Up to ``size`` bytes from an ``open`` file."""
-        with self._failures("reading"):
+        with self.failures("reading"):
             return handle.read(size)
+
+    def seek(self, handle: IO[bytes], position: int) -> None:
+        with self.failures("seeking"):
+            handle.seek(position)
 
     def move(self, key: str, target: str) -> None:
         """Move a stored file to another key (``integrity.quarantine``)."""
         source, destination = self._path(key), self._path(target)
-        with self._failures(f"moving {key!r}"):
+        with self.failures(f"moving {key!r}"):
             self.fs.makedirs(destination.rsplit("/", 1)[0], exist_ok=True)
             self.fs.mv(source, destination)
 
@@ -130,7 +135,7 @@ class AssetStorage:
             return None
         path = self._path(key)
         try:
-            with self._failures(f"signing {key!r}"):
+            with self.failures(f"signing {key!r}"):
                 url: str = self.fs.sign(path, expiration=seconds)
         except NotImplementedError:
             return None
@@ -138,5 +143,5 @@ class AssetStorage:
 
     def exists(self, key: str) -> bool:
         path = self._path(key)
-        with self._failures(f"looking for {key!r}"):
+        with self.failures(f"looking for {key!r}"):
             return bool(self.fs.exists(path))

@@ -74,9 +74,8 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(
-            self.engine.execution_options(writes=True), expire_on_commit=False
-        )
+        self._writes = self.engine.execution_options(writes=True)
+        self._writer = sessionmaker(self._writes, expire_on_commit=False)
         self._current = threading.local()
 
     @property
@@ -137,7 +136,11 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction (on SQLite it takes the write lock at once: BEGIN IMMEDIATE);
-        reads made while it is open see its changes."""
+        reads made while it is open see its changes, and a write inside it joins it."""
+        current: Session | None = getattr(self._current, "session", None)
+        if current is not None and current.bind is self._writes:
+            yield current
+            return
         with self._translate(), self._writer() as session, session.begin(), self._using(session):
             yield session
 
@@ -458,14 +461,20 @@ class Store:
         version row, so writes to different versions queue instead of deadlocking over the
         rows ``_refresh_latest`` locks. ``create`` makes the row if it is missing. (SQLite's
         single write lock, taken at BEGIN IMMEDIATE, already serialises every write.)"""
-        if create:
-            insert = sqlite_insert if self.dialect == "sqlite" else postgresql_insert
-            session.execute(
-                insert(DatasetRow)
-                .values(id=dataset, created=utc_now())
-                .on_conflict_do_nothing(index_elements=["id"])
-            )
-        session.execute(select(DatasetRow.id).where(DatasetRow.id == dataset).with_for_update())
+        insert = sqlite_insert if self.dialect == "sqlite" else postgresql_insert
+        for _ in range(2):  # twice: a concurrent delete may remove the row between the two
+            if create:
+                session.execute(
+                    insert(DatasetRow)
+                    .values(id=dataset, created=utc_now())
+                    .on_conflict_do_nothing(index_elements=["id"])
+                )
+            locked = session.execute(
+                select(DatasetRow.id).where(DatasetRow.id == dataset).with_for_update()
+            ).first()
+            if locked is not None or not create:
+                return
+        raise StorageUnavailable(f"dataset {dataset!r} is being changed concurrently; retry")
 
     def _same(
         self,

@@ -217,7 +217,11 @@ class Client:
             shutil.rmtree(folder, ignore_errors=True)
             raise
 
+        xarray_close = dataset._close  # the backend's own closer, which set_close replaces
+
         def close() -> None:
+            if xarray_close is not None:
+                xarray_close()
             handle.close()
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -53,8 +53,8 @@ def publish(release: Release, store: Store, storage: AssetStorage) -> Outcome:
         return Outcome(release.dataset, release.version, "restored" if lost else "unchanged")
     for asset in assets:
         storage.put(local[asset.path], asset.path, asset.sha256)
-    store.publish(collection, items, assets)
-    return Outcome(release.dataset, release.version, "published")
+    created = store.publish(collection, items, assets)  # False: the same build won a race
+    return Outcome(release.dataset, release.version, "published" if created else "unchanged")
 
 
 def ingest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import AsyncIterator
 from typing import IO, Any
 
@@ -50,22 +51,34 @@ def _position(digits: str) -> int:
 
 
 async def _stream(
-    request: Request, handle: IO[bytes], first: int, length: int
+    request: Request, handle: IO[bytes], first_block: bytes, remaining: int
 ) -> AsyncIterator[bytes]:
-    """The bytes ``first`` to ``first + length``, each read through the storage gate; a failure
-    midway ends the response early (its Content-Length then tells the client it is short)."""
+    """``first_block``, then ``remaining`` more bytes, each read through the storage gate; a
+    failure midway ends the response early (its Content-Length tells the client it is short)."""
     gate, storage = deps.gate(request), deps.storage(request)
     try:
-        await gate.call(handle.seek, first)
-        remaining = length
+        yield first_block
         while remaining > 0:
             block = await gate.call(storage.read, handle, min(CHUNK, remaining))
             if not block:
                 break
             remaining -= len(block)
             yield block
-    finally:
-        handle.close()
+    finally:  # a read the gate gave up on may still hold the file: never wait for it here
+        threading.Thread(target=handle.close, daemon=True).start()
+
+
+async def _open_at(request: Request, path: str, first: int, length: int) -> tuple[IO[bytes], bytes]:
+    """The stored file, positioned, and its first block: read before any header is sent, so
+    that storage failing or hanging answers 503 rather than a truncated body."""
+    gate, storage = deps.gate(request), deps.storage(request)
+    handle = await gate.call(storage.open, path)
+    try:
+        await gate.call(storage.seek, handle, first)
+        return handle, await gate.call(storage.read, handle, min(CHUNK, length))
+    except BaseException:
+        threading.Thread(target=handle.close, daemon=True).start()
+        raise
 
 
 ASSET_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -118,9 +131,9 @@ async def asset(request: Request, path: str) -> Response:
             return RedirectResponse(
                 signed, 307, headers={"ETag": etag, "Cache-Control": "no-store"}
             )
-    handle = await gate.call(storage.open, path)
+    handle, first_block = await _open_at(request, path, first, length)
     return StreamingResponse(
-        _stream(request, handle, first, length),
+        _stream(request, handle, first_block, length - len(first_block)),
         status_code=status,
         headers=headers,
         media_type=record.media_type,

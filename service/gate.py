@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar, TypeVarTuple, Unpack
+from typing import Any, TypeVar
 
 import anyio
 import anyio.from_thread
@@ -23,12 +23,14 @@ from astrobench.catalog.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Args = TypeVarTuple("Args")
 
 
 class StorageGate:
     """At most ``concurrency`` storage calls at once; each (waiting included) within ``timeout``
-    seconds, else ``StorageUnavailable``."""
+    seconds, else ``StorageUnavailable``.
+
+    A call that times out is abandoned, not stopped: its thread runs on until the backend's own
+    timeout ends it, outside the limit. ``AssetStorage(timeout=...)`` bounds that for S3."""
 
     def __init__(self, concurrency: int, timeout: float) -> None:
         self.concurrency, self.timeout = concurrency, timeout
@@ -40,7 +42,7 @@ class StorageGate:
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         return self._limiter
 
-    async def call(self, function: Callable[[Unpack[Args]], T], *args: Unpack[Args]) -> T:
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
         try:
             with anyio.fail_after(self.timeout):
                 return await anyio.to_thread.run_sync(
@@ -52,6 +54,6 @@ class StorageGate:
                 f"asset storage did not answer within {self.timeout:g} s; try again shortly"
             ) from error
 
-    def wait(self, function: Callable[[Unpack[Args]], T], *args: Unpack[Args]) -> T:
+    def wait(self, function: Callable[..., T], *args: Any) -> T:
         """``call`` from a synchronous route's worker thread."""
         return anyio.from_thread.run(self.call, function, *args)

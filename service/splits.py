@@ -28,7 +28,11 @@ class Splits:
         evaluation.split_entry(collection, split)
         item = self.store.item(dataset, f"{dataset}-{version}-{split}")
         path = item["assets"]["data"]["href"].removeprefix(asset_href(""))
-        with self.storage.open(path) as handle, xr.open_dataset(handle, engine="h5netcdf") as data:
+        with (
+            self.storage.open(path) as handle,
+            self.storage.failures(f"reading {path!r}"),
+            xr.open_dataset(handle, engine="h5netcdf") as data,
+        ):
             return collection, data.load()
 
     def _truth(self, dataset: str, version: str, split: str) -> Truth:

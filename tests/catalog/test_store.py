@@ -156,5 +156,8 @@ def test_each_call_needs_one_connection(database_url: str, tmp_path: Path) -> No
             store.draft("toy-spectra", "2.0.0")
         store.set_status("toy-spectra", "1.0.0", Status.DEPRECATED, "superseded")
         assert store.history("toy-spectra")[0].status is Status.DEPRECATED
+        with store.transaction():  # a write inside a write joins it
+            store.set_status("toy-spectra", "1.0.0", Status.PUBLISHED, "restored")
+        assert store.history("toy-spectra")[0].status is Status.PUBLISHED
     finally:
         store.close()

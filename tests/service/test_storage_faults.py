@@ -77,6 +77,12 @@ def _range(faulty: Faulty) -> httpx.Response:
     return httpx.get(faulty.asset, headers={"Range": "bytes=0-65535"}, timeout=PATIENCE)
 
 
+def _table(faulty: Faulty) -> httpx.Response:
+    """A split's per-example table: read from its file through xarray, not streamed."""
+    path = "/collections/toy-spectra/versions/1.0.0/items/toy-spectra-1.0.0-test/table.csv"
+    return httpx.get(faulty.url + path, timeout=PATIENCE)
+
+
 def _database_routes(faulty: Faulty) -> list[int]:
     return [
         httpx.get(faulty.url + path, timeout=PATIENCE).status_code
@@ -105,17 +111,18 @@ def test_a_paused_then_stopped_object_store(
         with ThreadPoolExecutor(48) as pool:
             readers = [pool.submit(_range, service) for _ in range(40)]
             health = pool.submit(httpx.get, service.url + "/healthz", timeout=PATIENCE)
+            table = pool.submit(_table, service)
             assert _database_routes(service) == [200] * 4  # while 40 reads wait on storage
             answers = [reader.result() for reader in readers]
         assert all(_unavailable(answer) for answer in answers), {a.text for a in answers}
-        assert _unavailable(health.result())
+        assert _unavailable(health.result()) and _unavailable(table.result())
     finally:
         moto.send_signal(signal.SIGCONT)
     assert _range(service).status_code == 206  # recovered, no restart
 
     moto.kill()  # refuses connections
     moto.wait()
-    stopped = [_range(service) for _ in range(3)]
+    stopped = [_range(service) for _ in range(3)] + [_table(service)]
     assert all(_unavailable(answer) for answer in stopped), {a.text for a in stopped}
     assert _database_routes(service) == [200] * 4
     assert httpx.get(service.url + "/healthz", timeout=PATIENCE).status_code == 503
@@ -126,4 +133,5 @@ def test_a_paused_then_stopped_object_store(
     with moto_server(port, tmp_path / "moto-again.log"):  # back, empty: files restored
         _upload(service.release, service.endpoint, "faults")
         assert _range(service).status_code == 206
+        assert _table(service).status_code == 200
         assert httpx.get(service.url + "/healthz", timeout=PATIENCE).status_code == 200
