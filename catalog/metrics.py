@@ -145,11 +145,17 @@ def _regression(truth: Truth, predictions: Predictions, criteria: dict[str, Any]
     return Score(truth.split, residual.size, _wanted((criteria or {}).get("metrics"), metrics))
 
 
+def expected_labels(truth: Truth, criteria: dict[str, Any] | None = None) -> NDArray[np.object_]:
+    """The right answer for each example: its class, or the unknown label for a class the
+    split's criteria name as unseen in training."""
+    unseen = set((criteria or {}).get("unseen_classes", []))
+    unknown = str((criteria or {}).get("unknown_label", truth.unknown_label))
+    return np.array([unknown if v in unseen else str(v) for v in truth.values.tolist()], object)
+
+
 def _classification(truth: Truth, predictions: Predictions, criteria: dict[str, Any]) -> Score:
     """Every classification metric from one confusion matrix over integer-coded labels."""
-    unseen = set(criteria.get("unseen_classes", []))
-    unknown = str(criteria.get("unknown_label", truth.unknown_label))
-    expected: list[str] = [unknown if v in unseen else str(v) for v in truth.values.tolist()]
+    expected: list[str] = expected_labels(truth, criteria).tolist()
     predicted: list[str] = [str(v) for v in predictions.values.tolist()]
     present = sorted(set(expected), key=_order(truth))
     labels = present + sorted(set(predicted) - set(present), key=_order(truth))

@@ -1,0 +1,201 @@
+"""95% bootstrap intervals for every metric, resampling objects rather than rows.
+
+An object (a supernova with several spectra, a star) is drawn with replacement and brings all its
+examples with it, so that examples that are not independent do not narrow the interval. Each
+draw is a vector of integer weights, one per example, and every metric is computed from the
+weighted confusion matrix (or the weighted residuals) of all draws at once; the result is the
+same as scoring each resampled split with ``metrics.score``, which a test checks. Two methods
+scored on the same draws give a paired interval for their difference: when it covers zero, the
+methods are indistinguishable.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from astrobench.catalog.metrics import OUTLIER_THRESHOLD, expected_labels
+from astrobench.catalog.predictions import Predictions, Truth
+
+CONFIDENCE = 0.95
+RESAMPLES = 1000
+SEED = 20251128
+"""Fixed, so that published intervals are reproducible."""
+Groups = Sequence[object] | NDArray[np.generic]
+"""The object each example belongs to, one entry per example."""
+
+
+@dataclass(frozen=True)
+class Draws:
+    """``weights[b, i]``: how many times draw ``b`` took the object of example ``i``."""
+
+    weights: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, groups: Groups, resamples: int = RESAMPLES, seed: int = SEED) -> Draws:
+        """Draws of the objects named by ``groups`` (one entry per example)."""
+        _, index = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+        objects = int(index.max()) + 1 if index.size else 0
+        rng = np.random.default_rng(seed)
+        counts = rng.multinomial(objects, np.full(objects, 1 / objects), size=resamples)
+        return cls(counts[:, index])
+
+
+def draws_of(
+    truth: Truth, predictions: Predictions, draws: Draws, criteria: dict[str, Any] | None = None
+) -> dict[str, NDArray[np.float64]]:
+    """Every metric ``metrics.score`` gives, once per draw (NaN where a draw leaves it undefined,
+    e.g. a class no drawn object belongs to)."""
+    weights = draws.weights.astype(float)
+    if truth.regression:
+        return _regression(truth, predictions, weights)
+    with warnings.catch_warnings():  # a draw without any class in it: NaN, said once here
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _classification(truth, predictions, weights, criteria)
+
+
+def interval(values: NDArray[np.float64], confidence: float = CONFIDENCE) -> list[float] | None:
+    """The central percentile interval of one metric's draws; None if it is never defined."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(finite, [tail, 100 - tail])
+    return [float(low), float(high)]
+
+
+def intervals(
+    truth: Truth,
+    predictions: Predictions,
+    groups: Groups,
+    criteria: dict[str, Any] | None = None,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+) -> dict[str, list[float]]:
+    """The 95% interval of every metric of one split."""
+    found = draws_of(truth, predictions, Draws.of(groups, resamples, seed), criteria)
+    return {name: bounds for name, values in found.items() if (bounds := interval(values))}
+
+
+def difference(
+    truth: Truth,
+    first: Predictions,
+    second: Predictions,
+    metric: str,
+    groups: Groups,
+    criteria: dict[str, Any] | None = None,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+) -> list[float] | None:
+    """The paired 95% interval of ``metric(first) - metric(second)`` on the same draws."""
+    draws = Draws.of(groups, resamples, seed)
+    a = draws_of(truth, first, draws, criteria).get(metric)
+    b = draws_of(truth, second, draws, criteria).get(metric)
+    return None if a is None or b is None else interval(a - b)
+
+
+def indistinguishable(bounds: list[float] | None) -> bool:
+    """Whether a paired interval of a difference covers zero."""
+    return bounds is not None and bounds[0] <= 0 <= bounds[1]
+
+
+def _weighted_median(
+    values: NDArray[np.float64], weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Per draw, the median of ``values`` (draws x examples, or examples) under integer weights,
+    as ``np.median`` of the repeated values gives it."""
+    values = np.broadcast_to(values, weights.shape)
+    order = np.argsort(values, axis=1)
+    ordered = np.take_along_axis(values, order, axis=1)
+    cumulative = np.cumsum(np.take_along_axis(weights, order, axis=1), axis=1)
+    total = cumulative[:, -1:]
+    # np.median of n repeated values: the mean of the (n-1)//2-th and n//2-th (0-based) values.
+    lower = np.argmax(cumulative > (total - 1) // 2, axis=1)
+    upper = np.argmax(cumulative > total // 2, axis=1)
+    rows = np.arange(values.shape[0])
+    return (ordered[rows, lower] + ordered[rows, upper]) / 2
+
+
+def _regression(
+    truth: Truth, predictions: Predictions, weights: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    residual = predictions.values.astype(float) - truth.values.astype(float)
+    median = _weighted_median(residual, weights)
+    spread = _weighted_median(np.abs(residual[None, :] - median[:, None]), weights)
+    outliers = (np.abs(residual) > OUTLIER_THRESHOLD).astype(float)
+    return {
+        "nmad": 1.4826 * spread,
+        "bias": median,
+        "outlier_fraction": weights @ outliers / weights.sum(axis=1),
+    }
+
+
+def _classification(
+    truth: Truth,
+    predictions: Predictions,
+    weights: NDArray[np.float64],
+    criteria: dict[str, Any] | None,
+) -> dict[str, NDArray[np.float64]]:
+    expected = expected_labels(truth, criteria)
+    predicted = np.array([str(v) for v in predictions.values.tolist()], dtype=object)
+    present = list(dict.fromkeys(expected.tolist()))
+    labels = present + sorted(set(predicted.tolist()) - set(present))
+    code = {label: i for i, label in enumerate(labels)}
+    true_onehot = np.eye(len(labels))[[code[v] for v in expected]][:, : len(present)]
+    predicted_onehot = np.eye(len(labels))[[code[v] for v in predicted]]
+    confusion = np.einsum("bn,ni,nj->bij", weights, true_onehot, predicted_onehot)
+    hits = np.einsum("bii->bi", confusion[:, :, : len(present)])
+    members = confusion.sum(axis=2)
+    called = confusion[:, :, : len(present)].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        completeness = np.where(members > 0, hits / members, np.nan)
+        purity = np.where(members > 0, np.where(called > 0, hits / called, 0.0), np.nan)
+        total = completeness + purity
+        f1 = np.where(
+            total > 0, 2 * purity * completeness / total, np.where(members > 0, 0.0, np.nan)
+        )
+    found: dict[str, NDArray[np.float64]] = {
+        "macro_f1": np.nanmean(f1, axis=1),
+        "balanced_accuracy": np.nanmean(completeness, axis=1),
+        "accuracy": hits.sum(axis=1) / weights.sum(axis=1),
+    }
+    for k, name in enumerate(present):
+        found[f"completeness:{name}"] = completeness[:, k]
+        found[f"purity:{name}"] = purity[:, k]
+    if predictions.scores is not None:
+        found["roc_auc"] = _roc_auc(expected, predictions.scores, truth.classes, weights)
+    return found
+
+
+def _roc_auc(
+    expected: NDArray[np.object_],
+    scores: NDArray[np.float64],
+    classes: tuple[str, ...],
+    weights: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Per draw, the mean one-vs-rest weighted ROC-AUC over the training classes that have
+    positives and negatives in the draw (ties count one half)."""
+    per_class = []
+    for k, name in enumerate(classes):
+        positive = expected == name
+        if not positive.any() or positive.all():
+            continue
+        values, tie = np.unique(scores[:, k], return_inverse=True)
+        pos = np.zeros((weights.shape[0], values.size))
+        neg = np.zeros_like(pos)
+        np.add.at(pos.T, tie[positive], weights[:, positive].T)
+        np.add.at(neg.T, tie[~positive], weights[:, ~positive].T)
+        below = np.cumsum(neg, axis=1) - neg
+        pairs = pos.sum(axis=1) * neg.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = np.where(pairs > 0, (pos * (below + neg / 2)).sum(axis=1) / pairs, np.nan)
+        per_class.append(auc)
+    if not per_class:
+        return np.full(weights.shape[0], np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(np.array(per_class), axis=0)
