@@ -118,7 +118,8 @@ def _weighted_median(
     lower = np.argmax(cumulative > (total - 1) // 2, axis=1)
     upper = np.argmax(cumulative > total // 2, axis=1)
     rows = np.arange(values.shape[0])
-    return (ordered[rows, lower] + ordered[rows, upper]) / 2
+    median: NDArray[np.float64] = (ordered[rows, lower] + ordered[rows, upper]) / 2
+    return median
 
 
 def _regression(
@@ -197,5 +198,5 @@ def _roc_auc(
         per_class.append(auc)
     if not per_class:
         return np.full(weights.shape[0], np.nan)
-    with np.errstate(invalid="ignore"):
-        return np.nanmean(np.array(per_class), axis=0)
+    mean: NDArray[np.float64] = np.nanmean(np.array(per_class), axis=0)
+    return mean
