@@ -12,7 +12,7 @@ methods are indistinguishable.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,20 +30,38 @@ Groups = Sequence[object] | NDArray[np.generic]
 """The object each example belongs to, one entry per example."""
 
 
+CHUNK = 50
+"""Draws made and scored at a time: memory stays at CHUNK x examples, whatever the split size."""
+
+
 @dataclass(frozen=True)
 class Draws:
-    """``weights[b, i]``: how many times draw ``b`` took the object of example ``i``."""
+    """Bootstrap draws of objects: ``index`` maps each example to its object; each draw is a
+    vector of weights, how many times it took each example's object."""
 
-    weights: NDArray[np.int64]
+    index: NDArray[np.intp]
+    resamples: int = RESAMPLES
+    seed: int = SEED
 
     @classmethod
     def of(cls, groups: Groups, resamples: int = RESAMPLES, seed: int = SEED) -> Draws:
         """Draws of the objects named by ``groups`` (one entry per example)."""
         _, index = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
-        objects = int(index.max()) + 1 if index.size else 0
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(objects, np.full(objects, 1 / objects), size=resamples)
-        return cls(counts[:, index])
+        return cls(index.ravel(), resamples, seed)
+
+    def chunks(self) -> Iterator[NDArray[np.int64]]:
+        """The weights of every draw, ``CHUNK`` draws (rows) at a time, always in one order."""
+        objects = int(self.index.max()) + 1 if self.index.size else 0
+        rng = np.random.default_rng(self.seed)
+        for start in range(0, self.resamples, CHUNK):
+            size = min(CHUNK, self.resamples - start)
+            counts = rng.multinomial(objects, np.full(objects, 1 / objects), size=size)
+            yield counts[:, self.index]
+
+    @property
+    def weights(self) -> NDArray[np.int64]:
+        """Every draw's weights at once (draws x examples)."""
+        return np.concatenate(list(self.chunks()))
 
 
 def draws_of(
@@ -51,12 +69,17 @@ def draws_of(
 ) -> dict[str, NDArray[np.float64]]:
     """Every metric ``metrics.score`` gives, once per draw (NaN where a draw leaves it undefined,
     e.g. a class no drawn object belongs to)."""
-    weights = draws.weights.astype(float)
-    if truth.regression:
-        return _regression(truth, predictions, weights)
-    with warnings.catch_warnings():  # a draw without any class in it: NaN, said once here
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _classification(truth, predictions, weights, criteria)
+    parts: dict[str, list[NDArray[np.float64]]] = {}
+    for weights in draws.chunks():
+        if truth.regression:
+            found = _regression(truth, predictions, weights.astype(float))
+        else:
+            with warnings.catch_warnings():  # a draw without some class: NaN, not a warning
+                warnings.simplefilter("ignore", RuntimeWarning)
+                found = _classification(truth, predictions, weights.astype(float), criteria)
+        for name, values in found.items():
+            parts.setdefault(name, []).append(values)
+    return {name: np.concatenate(values) for name, values in parts.items()}
 
 
 def interval(values: NDArray[np.float64], confidence: float = CONFIDENCE) -> list[float] | None:
@@ -107,17 +130,19 @@ def indistinguishable(bounds: list[float] | None) -> bool:
 def _weighted_median(
     values: NDArray[np.float64], weights: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Per draw, the median of ``values`` (draws x examples, or examples) under integer weights,
-    as ``np.median`` of the repeated values gives it."""
-    values = np.broadcast_to(values, weights.shape)
-    order = np.argsort(values, axis=1)
-    ordered = np.take_along_axis(values, order, axis=1)
-    cumulative = np.cumsum(np.take_along_axis(weights, order, axis=1), axis=1)
+    """Per draw, the median of ``values`` (one row per draw, or one row for all) under integer
+    weights, as ``np.median`` of the repeated values gives it."""
+    if values.ndim == 2:  # a row of values per draw: a partition each beats sorting each
+        counts = weights.astype(np.intp)
+        return np.array([np.median(np.repeat(v, c)) for v, c in zip(values, counts, strict=True)])
+    order = np.argsort(values)  # one order serves every draw
+    ordered = np.broadcast_to(values[order], weights.shape)
+    cumulative = np.cumsum(weights[:, order], axis=1)
     total = cumulative[:, -1:]
     # np.median of n repeated values: the mean of the (n-1)//2-th and n//2-th (0-based) values.
     lower = np.argmax(cumulative > (total - 1) // 2, axis=1)
     upper = np.argmax(cumulative > total // 2, axis=1)
-    rows = np.arange(values.shape[0])
+    rows = np.arange(weights.shape[0])
     median: NDArray[np.float64] = (ordered[rows, lower] + ordered[rows, upper]) / 2
     return median
 
@@ -147,9 +172,12 @@ def _classification(
     present = list(dict.fromkeys(expected.tolist()))
     labels = present + sorted(set(predicted.tolist()) - set(present))
     code = {label: i for i, label in enumerate(labels)}
-    true_onehot = np.eye(len(labels))[[code[v] for v in expected]][:, : len(present)]
-    predicted_onehot = np.eye(len(labels))[[code[v] for v in predicted]]
-    confusion = np.einsum("bn,ni,nj->bij", weights, true_onehot, predicted_onehot)
+    pair = np.array(
+        [code[t] * len(labels) + code[p] for t, p in zip(expected, predicted, strict=True)]
+    )
+    cells = np.zeros((pair.size, len(present) * len(labels)))
+    cells[np.arange(pair.size), pair] = 1.0
+    confusion = (weights @ cells).reshape(-1, len(present), len(labels))
     hits = np.einsum("bii->bi", confusion[:, :, : len(present)])
     members = confusion.sum(axis=2)
     called = confusion[:, :, : len(present)].sum(axis=1)
@@ -187,10 +215,8 @@ def _roc_auc(
         if not positive.any() or positive.all():
             continue
         values, tie = np.unique(scores[:, k], return_inverse=True)
-        pos = np.zeros((weights.shape[0], values.size))
-        neg = np.zeros_like(pos)
-        np.add.at(pos.T, tie[positive], weights[:, positive].T)
-        np.add.at(neg.T, tie[~positive], weights[:, ~positive].T)
+        pos = np.stack([np.bincount(tie[positive], w[positive], values.size) for w in weights])
+        neg = np.stack([np.bincount(tie[~positive], w[~positive], values.size) for w in weights])
         below = np.cumsum(neg, axis=1) - neg
         pairs = pos.sum(axis=1) * neg.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
