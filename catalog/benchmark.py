@@ -7,12 +7,23 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-VERSIONS = ("v1.0.0", "v1.1.0")
+VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0")
 """Every published version of the schema; records keep the one they were made with."""
 VERSION = VERSIONS[-1]
 SCHEMA_BASE = "https://astrobench.github.io/stac-extensions/benchmark"
-SCHEMA_URI = f"{SCHEMA_BASE}/{VERSION}/schema.json"
-SCHEMA_URIS = {f"{SCHEMA_BASE}/{v}/schema.json": v for v in VERSIONS}
+
+
+def schema_uri(version: str = VERSION) -> str:
+    return f"{SCHEMA_BASE}/{version}/schema.json"
+
+
+def at_least(version: str, oldest: str) -> bool:
+    """Whether extension ``version`` is ``oldest`` or newer."""
+    return VERSIONS.index(version) >= VERSIONS.index(oldest)
+
+
+SCHEMA_URI = schema_uri()
+SCHEMA_URIS = {schema_uri(v): v for v in VERSIONS}
 SCHEMA_PATH = f"/stac-extensions/benchmark/{VERSION}/schema.json"
 """Where the service serves the schema, relative to its root."""
 PREFIX = "bench:"
@@ -40,7 +51,9 @@ CARD_FIELDS = {
     "code_location": "where the code is",
 }
 """The questions a benchmark card answers, by structured field."""
-BASELINE_KINDS = ("domain-reference", "ml")
+BASELINE_KINDS = ("domain-reference", "ml", "trivial")
+OBJECT = PREFIX + "object"
+BOOTSTRAP = PREFIX + "bootstrap"
 
 SPLIT = PREFIX + "split"
 ROLE = PREFIX + "role"

@@ -6,15 +6,16 @@ primary metric, and the published baselines' scores on the same splits for compa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 import xarray as xr
 
-from astrobench.catalog import benchmark
+from astrobench.catalog import benchmark, intervals, metrics
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.metrics import Score
-from astrobench.catalog.predictions import Truth
+from astrobench.catalog.predictions import Predictions, Truth
 
 
 def split_entry(collection: dict[str, Any], split: str) -> dict[str, Any]:
@@ -41,13 +42,23 @@ def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
     ids = data[values.dims[0]].values.astype(str)
     regression = collection[benchmark.TASK] == "regression"
     raw = values.values
+    unit = collection.get(benchmark.OBJECT)
     return Truth(
         split=split,
         ids=ids,
         values=raw.astype(float) if regression else raw.astype(str).astype(object),
         classes=() if regression else tuple(training_classes(collection)),
         unknown_label=criteria.get("unknown_label"),
+        groups=data[unit].values.astype(str) if unit in data.variables else None,
     )
+
+
+def scored(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | None) -> Score:
+    """The official metrics of one split, each with its 95% bootstrap interval over objects."""
+    found = metrics.score(truth, predictions, criteria)
+    bounds = intervals.intervals(truth, predictions, truth.objects, criteria)
+    kept = {name: bounds[name] for name in found.metrics if name in bounds}
+    return dataclasses.replace(found, intervals=kept)
 
 
 def primary_of(collection: dict[str, Any], split: str) -> str:
@@ -89,6 +100,12 @@ def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str,
     return {
         "dataset": collection["id"],
         "version": collection["version"],
+        "intervals": {
+            "confidence": intervals.CONFIDENCE,
+            "resamples": intervals.RESAMPLES,
+            "seed": intervals.SEED,
+            "unit": collection.get(benchmark.OBJECT, "example"),
+        },
         "directions": directions,
         "splits": rows,
         "baselines": baselines,

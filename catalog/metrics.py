@@ -113,9 +113,13 @@ class Score:
     labels: list[str] = field(default_factory=list)
     confusion: list[list[int]] = field(default_factory=list)
     """Rows: true label; columns: predicted label; both in the order of ``labels``."""
+    intervals: dict[str, list[float]] = field(default_factory=dict)
+    """95% bootstrap interval of each metric (see ``intervals``), where computed."""
 
     def to_dict(self) -> dict[str, Any]:
         record: dict[str, Any] = {"split": self.split, "n": self.n, "metrics": self.metrics}
+        if self.intervals:
+            record["intervals"] = self.intervals
         if self.labels:
             record["confusion"] = {"labels": self.labels, "matrix": self.confusion}
         return record

@@ -39,10 +39,17 @@ class Truth:
     """Training classes, in the order of their score columns; empty for regression."""
     unknown_label: str | None = None
     """A label a model may give to an example of none of the training classes."""
+    groups: NDArray[np.str_] | None = None
+    """The object each example belongs to (``bench:object``); None: each is its own."""
 
     @property
     def regression(self) -> bool:
         return not self.classes
+
+    @property
+    def objects(self) -> NDArray[np.str_]:
+        """The unit intervals resample: each example's object, else the example itself."""
+        return self.ids if self.groups is None else self.groups
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,12 @@ def collection_record(
         for extra in release.files
         if extra.split is None and release.file_path(extra) in files
     }
-    extensions = [benchmark.SCHEMA_URI, VERSION_EXT, SCIENTIFIC_EXT, PROCESSING_EXT]
+    extensions = [
+        benchmark.schema_uri(release.extension),
+        VERSION_EXT,
+        SCIENTIFIC_EXT,
+        PROCESSING_EXT,
+    ]
     if assets:
         extensions.append(FILE_EXT)
     record: dict[str, Any] = {
@@ -126,6 +131,10 @@ def _split_entry(split: SplitFile) -> dict[str, Any]:
     }
     if split.criteria:
         entry["criteria"] = split.criteria
+    if split.model_selection is not None:
+        entry["model_selection"] = split.model_selection
+    if split.class_objects:
+        entry["class_objects"] = split.class_objects
     return entry
 
 
@@ -149,7 +158,7 @@ def item_record(
 ) -> dict[str, Any]:
     """The Item of one split, with its data asset and the extra files that belong to the split."""
     files = files or {}
-    extensions = [benchmark.SCHEMA_URI, FILE_EXT]
+    extensions = [benchmark.schema_uri(release.extension), FILE_EXT]
     properties: dict[str, Any] = {
         "datetime": None,
         "start_datetime": iso(release.start),

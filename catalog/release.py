@@ -54,6 +54,10 @@ class SplitFile:
     media_type: str = NETCDF
     criteria: dict[str, Any] | None = None
     """How predictions on this split are scored: primary metric, metrics, unseen classes."""
+    model_selection: bool | None = None
+    """Whether the split may inform model selection; None: not said (before extension v1.2.0)."""
+    class_objects: dict[str, int] = field(default_factory=dict)
+    """Objects (``bench:object``) of each class in the split, where examples are not objects."""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -100,6 +104,9 @@ class Release:
     files: list[ExtraFile] = field(default_factory=list)
     sources: list[dict[str, str]] = field(default_factory=list)
     """The pinned packages the version was built from: name, version, sha256, url, licence."""
+    extension: str = "v1.1.0"
+    """The benchmark extension version its records declare: a version keeps the one it was
+    published with, so new versions name a newer one."""
 
     def __post_init__(self) -> None:
         Version.parse(self.version)

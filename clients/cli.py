@@ -362,7 +362,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
     with Client(args.url) as client:
         collection = client.collection(args.name, args.version)
-    findings = lint(collection)
+    findings = lint(collection, **({"min_objects": args.min_objects} if args.min_objects else {}))
     title = f"{args.name} {collection['version']}"
     for finding in findings:
         print(f"{title}: {finding}")
@@ -520,6 +520,11 @@ def parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("name")
     lint.add_argument("--version", help="version (default: latest)")
+    lint.add_argument(
+        "--min-objects",
+        type=int,
+        help="fewest objects of a class an evaluation split may hold (default 10)",
+    )
     client_options(lint)
     lint.set_defaults(run=cmd_lint)
     return top

@@ -16,11 +16,12 @@ from typing import Any
 
 import xarray as xr
 
-from astrobench.catalog import benchmark, evaluation, metrics, predictions
+from astrobench.catalog import benchmark, evaluation, intervals, metrics, predictions
 from astrobench.catalog.records import collection_record
 from astrobench.catalog.release import CSV, MARKDOWN, PNG, ExtraFile, Release
 from astrobench.ingest import card, diagnostics, quicklook
-from astrobench.ingest.baselines.base import Answers, Baseline, load
+from astrobench.ingest.baselines.base import TRIVIAL, Answers, Baseline, load
+from astrobench.ingest.baselines.trivial import for_task
 from astrobench.ingest.recipe import Recipe
 
 CARD_KEY = "card"
@@ -54,7 +55,11 @@ def run(
     role = {name: entry["role"] for name, entry in splits.items()}
     train = next(data[n] for n in data if role[n] == "train")
     validation = next((data[n] for n in data if role[n] == "validation"), train)
-    baseline = baseline_class(evaluation.training_classes(collection), unknown_label(collection))
+    baseline = baseline_class(
+        evaluation.training_classes(collection),
+        unknown_label(collection),
+        target=collection[benchmark.TARGET],
+    )
     baseline.fit(train, validation)
     answers, files, scores = {}, {}, {}
     for name, ds in data.items():
@@ -67,8 +72,13 @@ def run(
             classes=truth.classes,
         )
         parsed = predictions.parse(files[name], truth)
-        scores[name] = metrics.score(truth, parsed, splits[name].get("criteria"))
+        scores[name] = evaluation.scored(truth, parsed, splits[name].get("criteria"))
     return Run(baseline, answers, files, scores)
+
+
+def learnt_from(collection: Mapping[str, Any]) -> list[str]:
+    """The splits ``run`` fits baselines on: train, and validation for thresholds."""
+    return [s["name"] for s in collection[benchmark.SPLITS] if s["role"] in ("train", "validation")]
 
 
 def command(dataset: str, baseline: str, version: str) -> str:
@@ -80,7 +90,12 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
     collection = collection_record(release)
     data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
     entries, files = [], list(release.files)
-    for name, target in recipe.baselines.items():
+    modern = benchmark.at_least(release.extension, "v1.2.0")
+    baselines = dict(recipe.baselines)
+    if modern:  # every benchmark since v1.2.0 is scored against a trivial baseline too
+        trivial = for_task(release.benchmark[benchmark.TASK])
+        baselines[trivial.name] = TRIVIAL[trivial.name]
+    for name, target in baselines.items():
         result = run(load(target), collection, data)
         for split, text in result.files.items():
             path = workdir / f"{release.dataset}-{release.version}-{split}-{name}.csv"
@@ -119,6 +134,11 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
                 "scores": {split: score.metrics for split, score in result.scores.items()},
             }
         )
+        if modern:
+            entries[-1]["intervals"] = {
+                split: score.intervals for split, score in result.scores.items()
+            }
+            entries[-1]["used_splits"] = learnt_from(collection)
     quick = quicklook.draw(
         collection, data, workdir / f"{release.dataset}-{release.version}-quicklook.png"
     )
@@ -133,6 +153,12 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
             )
         )
     fields = {**release.benchmark, benchmark.BASELINES: entries}
+    if modern:
+        fields[benchmark.BOOTSTRAP] = {
+            "confidence": intervals.CONFIDENCE,
+            "resamples": intervals.RESAMPLES,
+            "seed": intervals.SEED,
+        }
     described = dataclasses.replace(release, benchmark=fields)
     card_path = workdir / f"{release.dataset}-{release.version}-card.md"
     figures = [(f.title, f.path.name) for f in files if "diagnostics" in f.roles]

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from astrobench.catalog import evaluation, metrics, predictions
+from astrobench.catalog import evaluation, predictions
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.predictions import Truth
 from astrobench.catalog.store import Store
@@ -85,5 +85,5 @@ def _report(
     for split, text in texts.items():
         truth = truths[split]
         criteria = evaluation.split_entry(collection, split).get("criteria")
-        scores[split] = metrics.score(truth, predictions.parse(text, truth), criteria)
+        scores[split] = evaluation.scored(truth, predictions.parse(text, truth), criteria)
     return evaluation.report(collection, scores)

@@ -29,14 +29,18 @@ class Baseline(ABC):
 
     name: ClassVar[str]
     kind: ClassVar[str]
-    """``domain-reference`` (the field's traditional method) or ``ml``."""
+    """``domain-reference`` (the field's traditional method), ``ml`` or ``trivial``."""
     description: ClassVar[str]
     seed: ClassVar[int] = 0
 
-    def __init__(self, classes: Sequence[str], unknown_label: str | None = None) -> None:
+    def __init__(
+        self, classes: Sequence[str], unknown_label: str | None = None, target: str = "label"
+    ) -> None:
         self.classes = tuple(classes)
         """Training classes, in the order of score columns."""
         self.unknown_label = unknown_label
+        self.target = target
+        """The variable holding the answers (``bench:target``)."""
 
     @abstractmethod
     def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
@@ -62,9 +66,17 @@ def load(target: str) -> type[Baseline]:
     return found
 
 
+TRIVIAL = {
+    "majority-class": "astrobench.ingest.baselines.trivial:MajorityClass",
+    "median-target": "astrobench.ingest.baselines.trivial:MedianTarget",
+}
+"""The trivial baselines every benchmark may be scored against, by name."""
+
+
 def lookup(baselines: dict[str, str], name: str, dataset: str) -> type[Baseline]:
-    """The baseline called ``name`` among a recipe's; ``InvalidParameter`` listing them if absent."""
-    if name not in baselines:
-        listed = ", ".join(baselines) or "none"
-        raise InvalidParameter(f"{dataset} has no baseline {name!r}; baselines: {listed}")
-    return load(baselines[name])
+    """The baseline called ``name`` among a recipe's and the trivial ones; ``InvalidParameter``
+    listing them if absent."""
+    known = {**baselines, **TRIVIAL}
+    if name not in known:
+        raise InvalidParameter(f"{dataset} has no baseline {name!r}; baselines: {', '.join(known)}")
+    return load(known[name])

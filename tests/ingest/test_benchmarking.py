@@ -1,16 +1,24 @@
 """The baseline runner on a small regression benchmark: predictions are written, read back with
 the official parser and scored; figures are drawn; the card and lint see the result."""
 
+import dataclasses
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+import pytest
 import xarray as xr
 
-from astrobench.catalog import metrics
+from astrobench.catalog import benchmark, intervals, metrics
 from astrobench.catalog.lint import lint
+from astrobench.catalog.records import collection_record
+from astrobench.catalog.release import Release, SplitFile
+from astrobench.catalog.validate import check
 from astrobench.ingest import benchmarking, card, diagnostics
 from astrobench.ingest.baselines.base import Answers, Baseline
+from astrobench.ingest.benchmarking import with_baselines
+from astrobench.ingest.recipe import Recipe
+from tests.catalog.factories import make_release
 
 
 class TrainingMean(Baseline):
@@ -69,3 +77,103 @@ def test_a_regression_baseline_is_scored_and_drawn(tmp_path: Path) -> None:
     assert "| training-mean (ml) |" in text and "## Lessons learned" in text
     fields = {f.field for f in lint(collection)}
     assert "bench:card" in fields and "bench:baselines" in fields  # no card, no domain reference
+
+
+class Stars(Recipe):
+    """A tiny classification benchmark: each star observed twice, so objects are not rows."""
+
+    name: ClassVar[str] = "toy-stars"
+    versions: ClassVar[tuple[str, ...]] = ("2.0.0",)
+    sources: ClassVar[tuple] = ()  # type: ignore[type-arg]
+    baselines: ClassVar[dict[str, str]] = {
+        "brightness": "tests.ingest.test_benchmarking:Brightness",
+    }
+
+    def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
+        rng = np.random.default_rng(7)
+        files = []
+        for name, role, stars in (
+            ("train", "train", 120),
+            ("validation", "validation", 40),
+            ("test", "test", 60),
+        ):
+            label = rng.choice(["bright", "faint", "faint"], size=stars)
+            mag = np.where(label == "bright", 14.0, 16.0) + rng.normal(0, 0.7, stars)
+            star = np.array([f"{name}-{i}" for i in range(stars)])
+            data = xr.Dataset(
+                {
+                    "label": ("obs", np.repeat(label, 2).astype(object)),
+                    "mag": ("obs", np.repeat(mag, 2) + rng.normal(0, 0.1, 2 * stars)),
+                    "star_id": ("obs", np.repeat(star, 2).astype(object)),
+                },
+                coords={"obs": [f"{s}-{k}" for s in star for k in "ab"]},
+            )
+            path = workdir / f"{name}.nc"
+            data.to_netcdf(path, engine="h5netcdf")
+            files.append(
+                SplitFile(
+                    name,
+                    role,
+                    path,
+                    f"{name} split",
+                    2 * stars,
+                    criteria=metrics.criteria("classification"),
+                )
+            )
+        release = make_release(workdir / "base", dataset=self.name, version=version)
+        return dataclasses.replace(
+            release,
+            splits=files,
+            extension="v1.2.0",
+            benchmark={
+                "bench:task": "classification",
+                "bench:target": "label",
+                "bench:object": "star_id",
+                "bench:classes": [{"name": "bright"}, {"name": "faint"}],
+                "bench:metrics": metrics.definitions("classification"),
+                "bench:modality": "tabular",
+                "bench:provenance": "simulated",
+            },
+        )
+
+
+class Brightness(Baseline):
+    """Bright below magnitude 15: the domain's cut."""
+
+    name: ClassVar[str] = "brightness"
+    kind: ClassVar[str] = "domain-reference"
+    description: ClassVar[str] = "a magnitude cut"
+
+    def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
+        pass
+
+    def predict(self, data: xr.Dataset) -> Answers:
+        bright = data["mag"].values < 15.0
+        scores = np.stack([bright, ~bright], axis=1).astype(float)
+        return Answers(np.where(bright, "bright", "faint").astype(object), scores)
+
+
+def test_new_versions_publish_a_trivial_baseline_and_intervals(tmp_path: Path) -> None:
+    recipe = Stars()
+    release = with_baselines(recipe, recipe.build("2.0.0", {}, tmp_path), tmp_path)
+    collection = collection_record(release)
+    check(collection)  # valid against the v1.2.0 schema it declares
+    assert benchmark.schema_uri("v1.2.0") in collection["stac_extensions"]
+    assert collection["bench:bootstrap"]["resamples"] == intervals.RESAMPLES
+    entries = {b["name"]: b for b in collection["bench:baselines"]}
+    assert entries["majority-class"]["kind"] == "trivial"
+    trivial = entries["majority-class"]["scores"]["test"]
+    assert trivial["roc_auc"] == 0.5 and trivial["completeness:faint"] == 1.0
+    assert trivial["accuracy"] == pytest.approx(
+        np.mean(xr.open_dataset(release.splits[2].path)["label"].values == "faint")
+    )
+    for entry in entries.values():
+        assert entry["used_splits"] == ["train", "validation"]
+        for split, scores in entry["scores"].items():
+            bounds = entry["intervals"][split]
+            assert set(bounds) == set(scores)
+            for name, value in scores.items():
+                assert bounds[name][0] <= value <= bounds[name][1], (entry["name"], split, name)
+    cut = entries["brightness"]["intervals"]["test"]["macro_f1"]
+    floor = entries["majority-class"]["intervals"]["test"]["macro_f1"]
+    assert cut[0] > floor[1]  # the domain cut beats the trivial floor beyond both intervals
