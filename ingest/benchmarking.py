@@ -76,6 +76,41 @@ def run(
     return Run(baseline, answers, files, scores)
 
 
+def versus(
+    collection: dict[str, Any], data: Mapping[str, xr.Dataset], runs: Mapping[str, Run], name: str
+) -> dict[str, dict[str, list[float]]]:
+    """Paired 95% intervals of baseline ``name``'s primary score minus each other baseline's,
+    on every split but train, resampling the same objects for both."""
+    found: dict[str, dict[str, list[float]]] = {}
+    for entry in collection[benchmark.SPLITS]:
+        split = entry["name"]
+        if entry["role"] == "train":
+            continue
+        truth = evaluation.truth_of(collection, split, data[split])
+        primary = evaluation.primary_of(collection, split)
+        mine = _predictions(runs[name].answers[split])
+        found[split] = {
+            other: bounds
+            for other, result in runs.items()
+            if other != name
+            and (
+                bounds := intervals.difference(
+                    truth,
+                    mine,
+                    _predictions(result.answers[split]),
+                    primary,
+                    truth.objects,
+                    entry.get("criteria"),
+                )
+            )
+        }
+    return found
+
+
+def _predictions(answers: Answers) -> predictions.Predictions:
+    return predictions.Predictions(answers.labels, answers.scores)
+
+
 def learnt_from(collection: Mapping[str, Any]) -> list[str]:
     """The splits ``run`` fits baselines on: train, and validation for thresholds."""
     return [s["name"] for s in collection[benchmark.SPLITS] if s["role"] in ("train", "validation")]
@@ -95,8 +130,9 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
     if modern:  # every benchmark since v1.2.0 is scored against a trivial baseline too
         trivial = for_task(release.benchmark[benchmark.TASK])
         baselines[trivial.name] = TRIVIAL[trivial.name]
+    runs: dict[str, Run] = {}
     for name, target in baselines.items():
-        result = run(load(target), collection, data)
+        result = runs[name] = run(load(target), collection, data)
         for split, text in result.files.items():
             path = workdir / f"{release.dataset}-{release.version}-{split}-{name}.csv"
             path.write_text(text, encoding="utf-8")
@@ -152,6 +188,9 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
                 roles=("overview", "thumbnail"),
             )
         )
+    if modern:
+        for entry in entries:
+            entry["versus"] = versus(collection, data, runs, str(entry["name"]))
     fields = {**release.benchmark, benchmark.BASELINES: entries}
     if modern:
         fields[benchmark.BOOTSTRAP] = {

@@ -25,6 +25,33 @@ def _primary(collection: dict[str, Any], split: dict[str, Any]) -> str:
     return evaluation.primary_of(collection, split["name"])
 
 
+def _scored(value: float | None, bounds: list[float] | None) -> str:
+    if value is None or not bounds:
+        return _number(value)
+    return f"{value:.3f} [{bounds[0]:.3f}, {bounds[1]:.3f}]"
+
+
+def _comparisons(
+    baseline: dict[str, Any], baselines: list[dict[str, Any]], test: str | None
+) -> list[str]:
+    """How a baseline compares with the others on the test split, by the paired interval of the
+    difference: 'indistinguishable' where it covers zero."""
+    paired = baseline.get("versus", {}).get(test or "", {})
+    kinds = {b["name"]: b.get("kind", "") for b in baselines}
+    said = []
+    for other, (low, high) in paired.items():
+        if kinds.get(baseline["name"]) == "trivial" or other == baseline["name"]:
+            continue
+        if low <= 0 <= high:
+            said.append(f"indistinguishable from {other} ({kinds[other]})")
+        else:
+            word = "higher" if low > 0 else "lower"
+            said.append(f"{word} than {other} ({kinds[other]}) by [{low:+.3f}, {high:+.3f}]")
+    return (
+        [f"  On {test}, paired 95% interval of the difference: {'; '.join(said)}"] if said else []
+    )
+
+
 def _bullets(items: list[str]) -> list[str]:
     return [f"- {item}" for item in items] or ["- (none recorded)"]
 
@@ -93,16 +120,21 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
         test = next((s["name"] for s in splits if s["role"] == "test"), None)
         rows = []
         for b in baselines:
-            scores = b.get("scores", {})
+            scores, bounds = b.get("scores", {}), b.get("intervals", {})
             rows.append(
                 [f"{b['name']} ({b.get('kind', '')})"]
                 + [
-                    _number(scores.get(s["name"], {}).get(_primary(collection, s)))
+                    _scored(
+                        scores.get(s["name"], {}).get(_primary(collection, s)),
+                        bounds.get(s["name"], {}).get(_primary(collection, s)),
+                    )
                     for s in evaluated
                 ]
             )
+        with_intervals = any(b.get("intervals") for b in baselines)
         lines += [
-            "Primary metric on each split (robustness splits after the in-distribution test):",
+            "Primary metric on each split (robustness splits after the in-distribution test)"
+            + (", with its 95% bootstrap interval over objects:" if with_intervals else ":"),
             "",
             *_table(["baseline", *(s["name"] for s in evaluated)], rows),
             "",
@@ -111,6 +143,9 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
             lines += [f"- **{b['name']}**: {b.get('description', '')}"]
             if b.get("command"):
                 lines += [f"  Reproduce: `{b['command']}`"]
+            if "used_splits" in b:
+                lines += [f"  Learnt from: {', '.join(b['used_splits']) or 'nothing'}"]
+            lines += _comparisons(b, baselines, test)
             if test:
                 gaps = []
                 for s in evaluated:

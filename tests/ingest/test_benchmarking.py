@@ -177,3 +177,39 @@ def test_new_versions_publish_a_trivial_baseline_and_intervals(tmp_path: Path) -
     cut = entries["brightness"]["intervals"]["test"]["macro_f1"]
     floor = entries["majority-class"]["intervals"]["test"]["macro_f1"]
     assert cut[0] > floor[1]  # the domain cut beats the trivial floor beyond both intervals
+    paired = entries["brightness"]["versus"]["test"]["majority-class"]
+    assert paired[0] > 0 and entries["majority-class"]["versus"]["test"]["brightness"][1] < 0
+    text = next(f.path for f in release.files if f.key == "card").read_text()
+    assert (
+        "95% bootstrap interval over objects" in text and "Learnt from: train, validation" in text
+    )
+    assert "higher than majority-class (trivial) by [+" in text
+
+
+def test_cards_call_methods_indistinguishable_when_the_paired_interval_covers_zero() -> None:
+    collection = {
+        "title": "Toy",
+        "version": "2.0.0",
+        "description": "A toy.",
+        "license": "CC0-1.0",
+        "bench:task": "classification",
+        "bench:target": "label",
+        "bench:modality": "tabular",
+        "bench:provenance": "simulated",
+        "bench:metrics": metrics.definitions("classification"),
+        "bench:splits": [
+            {"name": "train", "role": "train", "criteria": metrics.criteria("classification")},
+            {"name": "test", "role": "test", "criteria": metrics.criteria("classification")},
+        ],
+        "bench:baselines": [
+            {"name": "forest", "kind": "ml", "versus": {"test": {"cut": [-0.02, 0.03]}}},
+            {
+                "name": "cut",
+                "kind": "domain-reference",
+                "versus": {"test": {"forest": [-0.03, 0.02]}},
+            },
+        ],
+    }
+    text = card.render(collection)
+    assert "indistinguishable from cut (domain-reference)" in text
+    assert "indistinguishable from forest (ml)" in text
