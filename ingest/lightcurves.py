@@ -127,10 +127,58 @@ def _fourier_fit(
     )
 
 
+SIDEREAL_DAY = 0.99727
+"""Days: nightly sampling from one site aliases a frequency f to f +/- k / SIDEREAL_DAY."""
+PEAKS = 5
+"""Periodogram peaks whose daily aliases ``resolve_aliases`` compares."""
+
+
+def _misfit(
+    times: NDArray[np.float64], mag: NDArray[np.float64], weight: NDArray[np.float64], freq: float
+) -> float:
+    """Weighted squared residual of a three-harmonic fit at ``freq``."""
+    phase = 2 * np.pi * times * freq
+    columns = [np.ones_like(times)]
+    for k in range(1, HARMONICS + 1):
+        columns += [np.cos(k * phase), np.sin(k * phase)]
+    design = np.stack(columns, axis=1) * weight[:, None]
+    coef, *_ = np.linalg.lstsq(design, mag * weight, rcond=None)
+    return float(np.sum((design @ coef - mag * weight) ** 2))
+
+
+def resolve_aliases(
+    times: NDArray[np.float64],
+    mag: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    freq: NDArray[np.float64],
+    power: NDArray[np.float64],
+) -> float:
+    """The frequency, among the highest periodogram peaks and their daily aliases
+    (f +/- 1, 2 cycles per sidereal day), that a three-harmonic model fits best. A single-site
+    cadence makes these aliases nearly as high as the true peak; a non-sinusoidal light curve
+    fits at its true frequency only."""
+    inner = np.flatnonzero((power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])) + 1
+    peaks = freq[inner[np.argsort(power[inner])[::-1][:PEAKS]]]
+    candidates = {
+        c
+        for f in peaks
+        for k in (-2, -1, 0, 1, 2)
+        if FREQ_MIN < (c := float(f + k / SIDEREAL_DAY)) < FREQ_MAX
+    }
+    if not candidates:
+        return float(freq[np.argmax(power)])
+    return min(sorted(candidates), key=lambda f: _misfit(times, mag, weight, f))
+
+
 def features(
-    times: NDArray[np.float64], mag: NDArray[np.float64], err: NDArray[np.float64]
+    times: NDArray[np.float64],
+    mag: NDArray[np.float64],
+    err: NDArray[np.float64],
+    aliases: bool = False,
 ) -> dict[str, float]:
-    """The features of one light curve (see ``FEATURES``); NaN where a light curve is too short."""
+    """The features of one light curve (see ``FEATURES``); NaN where a light curve is too short.
+    With ``aliases``, the period is chosen among daily aliases by ``resolve_aliases`` (1.0.0 of
+    ``ogle3-variables`` took the highest peak)."""
     import nifty_ls  # a compiled dependency of the ingest extra only
 
     keep = np.isfinite(times) & np.isfinite(mag)
@@ -147,6 +195,9 @@ def features(
     )
     best = int(np.argmax(result.power))
     period = float(1.0 / result.freq()[best])
+    if aliases:
+        period = 1.0 / resolve_aliases(times, mag, weight, result.freq(), result.power)
+        best = int(np.argmin(np.abs(result.freq() - 1.0 / period)))
     amplitude, r21, r31, phi21, phi31 = _fourier_fit(times, mag, weight, period)
     order = np.argsort(times)
     ordered = mag[order]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import functools
 import gzip
 import io
 import os
@@ -143,6 +144,9 @@ class Plan:
     partial_shapes: bool
     """Read an undetected harmonic (R = 0, no phase) as zero, keeping the others; 1.0.0 dropped
     the whole shape, which made half of the RRc and RRd stars pure sinusoids."""
+    resolve_aliases: bool
+    """Choose the period among daily aliases by a three-harmonic fit (``lc.resolve_aliases``);
+    1.0.0 took the highest periodogram peak."""
 
 
 PLANS: dict[str, Plan] = {
@@ -152,6 +156,7 @@ PLANS: dict[str, Plan] = {
         "splits.",
         mirrored=True,
         partial_shapes=False,
+        resolve_aliases=False,
     ),
 }
 
@@ -289,7 +294,7 @@ def observe_star(
 
 
 def light_curve_dataset(
-    rows: list[tuple[Star, str]], cadences: list[Cadence], salt: str
+    rows: list[tuple[Star, str]], cadences: list[Cadence], salt: str, aliases: bool = False
 ) -> xr.Dataset:
     """Light curves (padded with NaN to the longest), features and labels of ``(star, variant)``s."""
     observed = [observe_star(star, cadences, variant, salt) for star, variant in rows]
@@ -298,7 +303,8 @@ def light_curve_dataset(
     for i, (times, mag, err) in enumerate(observed):
         padded[:, i, : times.size] = times, mag, err
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        found = list(pool.map(lc.features, *zip(*observed, strict=True), chunksize=16))
+        extract = functools.partial(lc.features, aliases=aliases)
+        found = list(pool.map(extract, *zip(*observed, strict=True), chunksize=16))
     table = {name: np.array([f[name] for f in found]) for name in lc.FEATURES}
     stars = [star for star, _ in rows]
     epoch_vars = {
@@ -401,7 +407,9 @@ class Ogle3Variables(Recipe):
         cadences = read_cadences(sources["redback"])
         splits = []
         for split, rows in assign(stars, salt=self.name).items():
-            data = light_curve_dataset(rows, cadences, salt=self.name)
+            data = light_curve_dataset(
+                rows, cadences, salt=self.name, aliases=PLANS[version].resolve_aliases
+            )
             splits.append(self._write(version, split, data, workdir))
         return self._describe(version, splits, stars)
 
