@@ -21,10 +21,45 @@ REJECT_QUANTILE = 0.05
 """The forest answers 'unknown' below the class probability that this fraction of correctly
 classified validation stars fall under."""
 FOREST_FEATURES = ("ls_power", "amplitude", "r21", "r31", "std", "skew", "range_90", "eta")
+DISTANCE_MODULI = {"LMC": 18.477, "SMC": 18.977, "BLG": 14.563}
+"""Distance moduli (mag) of the fields: the Magellanic Clouds from eclipsing binaries
+(Pietrzynski et al. 2019, Nature 567, 200; Graczyk et al. 2020, ApJ 904, 13), the bulge at the
+Galactic Centre's distance of 8.18 kpc (GRAVITY Collaboration 2019, A&A 625, L10)."""
+WESENHEIT = 1.55
+"""W_I = I - 1.55 (V - I): the reddening-free index of the OGLE Cepheid catalogues (Soszynski
+et al. 2008, Acta Astron. 58, 163)."""
+FIELD_DEPTH = {"LMC": 0.0, "SMC": 0.15, "BLG": np.nan}
+"""Spread of distance moduli within a field (mag), added to the relation's scatter: the SMC is
+deep along the line of sight; the bulge field's Cepheids lie at all distances through the
+disk, so there the relation cannot classify and the light-curve shape does (NaN)."""
+F_R21 = 0.25
+"""Without a distance, a Cepheid with R21 at least this is fundamental-mode (90% of OGLE-III
+ones), else first-overtone (90% of those lie below)."""
+OSARG_BRIGHTER = 17.0 - DISTANCE_MODULI["LMC"]
+"""A star with no detected variability is a small-amplitude red giant when brighter than this
+absolute I magnitude (I = 17 in the LMC)."""
 
 
 def _column(data: xr.Dataset, name: str) -> NDArray[np.float64]:
     return np.asarray(data[name].values, dtype=float)
+
+
+def _luminosities(
+    data: xr.Dataset,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+    """The magnitude the period-luminosity relation is fitted in, which stars are bright enough
+    to be red giants, and the spread of distances in each star's field (``FIELD_DEPTH``).
+    Where the file carries the catalogue colour, the first is the absolute Wesenheit index and
+    brightness is absolute (each field's distance modulus removed); in files without it
+    (1.0.0), both read the apparent mean I magnitude, which holds in the LMC only."""
+    mag = _column(data, "mean_mag")
+    if "v_minus_i" not in data:
+        return mag, mag < 17.0, np.zeros_like(mag)
+    fields = [str(f) for f in data["field"].values]
+    modulus = np.array([DISTANCE_MODULI.get(f, np.nan) for f in fields])
+    depth = np.array([FIELD_DEPTH.get(f, np.nan) for f in fields])
+    wesenheit = mag - WESENHEIT * _column(data, "v_minus_i") - modulus
+    return wesenheit, mag - modulus < OSARG_BRIGHTER, depth
 
 
 class PeriodAmplitudeCuts(Baseline):
@@ -36,12 +71,16 @@ class PeriodAmplitudeCuts(Baseline):
         "Lomb-Scargle period, three-harmonic Fourier decomposition and period-amplitude cuts "
         "in the manner of the OGLE catalogues; classical Cepheids must lie within "
         f"{PL_TOLERANCE:g} sigma of the period-luminosity relation fitted on the training "
-        "stars, and anything outside every box is 'unknown'."
+        "stars (in the absolute Wesenheit index, where the data carry the V - I colour), and "
+        "anything outside every box is 'unknown'."
     )
+
+    absolute = False
+    """Whether the data give absolute magnitudes (the catalogue colour and field)."""
 
     def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
         log_period = np.log10(_column(train, "period"))
-        mag = _column(train, "mean_mag")
+        mag, _, _ = _luminosities(train)
         labels = train["label"].values
         self.relations: dict[str, tuple[float, float, float]] = {}
         for cls in ("Cep-F", "Cep-1O"):
@@ -56,19 +95,36 @@ class PeriodAmplitudeCuts(Baseline):
         amplitude = _column(data, "amplitude")
         r21 = _column(data, "r21")
         power = _column(data, "ls_power")
-        mag = _column(data, "mean_mag")
+        mag, bright, depth = _luminosities(data)
+        self.absolute = "v_minus_i" in data
         unknown = self.unknown_label or "unknown"
         labels = np.full(period.size, unknown, dtype=object)
         for i in range(period.size):
-            labels[i] = self._one(period[i], amplitude[i], r21[i], power[i], mag[i]) or unknown
+            star = (period[i], amplitude[i], r21[i], power[i], mag[i], bool(bright[i]), depth[i])
+            labels[i] = self._one(*star) or unknown
         return Answers(labels=labels)
 
-    def _one(self, p: float, amp: float, r21: float, power: float, mag: float) -> str | None:
+    def _one(
+        self,
+        p: float,
+        amp: float,
+        r21: float,
+        power: float,
+        mag: float,
+        bright: bool,
+        depth: float,
+    ) -> str | None:
         if not np.isfinite(p):
             return None
         if p > 20:
             return "Mira" if amp >= 0.8 else "SRV" if amp >= 0.1 else "OSARG"
-        if amp < 0.08 and mag < 17:
+        if self.absolute and np.isfinite(depth) and p >= 0.2:
+            # With absolute magnitudes a Cepheid is told by its luminosity at any period,
+            # also below 1 day, where first-overtone Cepheids and RR Lyrae stars overlap.
+            cepheid = self._on_relation(p, mag, depth)
+            if cepheid is not None:
+                return cepheid
+        if amp < 0.08 and bright:
             return "OSARG"  # bright, with no detected variability: a small-amplitude red giant
         if p < 0.2:
             return "DSCT"
@@ -78,8 +134,14 @@ class PeriodAmplitudeCuts(Baseline):
             if 0.34 <= p <= 0.42 and power < 0.65:
                 return "RRd"  # a second mode leaves power out of the main peak
             return "RRc"
+        if not np.isfinite(depth):  # no distance in this field: the shape decides
+            return "Cep-F" if r21 >= F_R21 else "Cep-1O"
+        return self._on_relation(p, mag, depth)
+
+    def _on_relation(self, p: float, mag: float, depth: float) -> str | None:
+        """The Cepheid mode whose period-luminosity relation the star lies on, if any."""
         distances = {
-            cls: abs(mag - (intercept + slope * np.log10(p))) / scatter
+            cls: abs(mag - (intercept + slope * np.log10(p))) / np.hypot(scatter, depth)
             for cls, (slope, intercept, scatter) in self.relations.items()
         }
         near = min(distances, key=lambda cls: distances[cls])

@@ -127,6 +127,8 @@ class Star:
     dec: float
     mean_mag: float
     terms: tuple[lc.Pulsation, ...]
+    mean_v: float = float("nan")
+    """Catalogue mean V magnitude (NaN where OGLE-III has none)."""
 
 
 def _number(text: str) -> float:
@@ -147,6 +149,9 @@ class Plan:
     resolve_aliases: bool
     """Choose the period among daily aliases by a three-harmonic fit (``lc.resolve_aliases``);
     1.0.0 took the highest periodogram peak."""
+    colour: bool
+    """Ship each star's catalogue V - I colour, so that the period-luminosity relation can use
+    the reddening-free Wesenheit index, as the OGLE catalogues do."""
 
 
 PLANS: dict[str, Plan] = {
@@ -157,6 +162,7 @@ PLANS: dict[str, Plan] = {
         mirrored=True,
         partial_shapes=False,
         resolve_aliases=False,
+        colour=False,
     ),
 }
 
@@ -245,6 +251,7 @@ def read_catalogue(wheel: Path, salt: str, plan: Plan) -> list[Star]:
                         dec=float(row["DECL"]),
                         mean_mag=float(row["I"]),
                         terms=terms,
+                        mean_v=_number(row["V"]),
                     )
                 )
     return stars
@@ -294,7 +301,11 @@ def observe_star(
 
 
 def light_curve_dataset(
-    rows: list[tuple[Star, str]], cadences: list[Cadence], salt: str, aliases: bool = False
+    rows: list[tuple[Star, str]],
+    cadences: list[Cadence],
+    salt: str,
+    aliases: bool = False,
+    colour: bool = False,
 ) -> xr.Dataset:
     """Light curves (padded with NaN to the longest), features and labels of ``(star, variant)``s."""
     observed = [observe_star(star, cadences, variant, salt) for star, variant in rows]
@@ -372,6 +383,16 @@ def light_curve_dataset(
             {"standard_name": "declination", "units": "degree", "comment": "ICRS (J2000)"},
         ),
     }
+    if colour:
+        data_vars["v_minus_i"] = (
+            "star",
+            np.array([s.mean_v - s.mean_mag for s in stars], dtype=np.float32),
+            {
+                "long_name": "catalogue mean V - I colour",
+                "units": "mag",
+                "comment": "Observed: OGLE-III mean magnitudes; NaN where the catalogue has no V",
+            },
+        )
     ids = np.array([s.ogle_id for s in stars], dtype=object)
     return xr.Dataset(data_vars, coords={"star": ("star", ids, {"long_name": "OGLE-III star id"})})
 
@@ -407,8 +428,9 @@ class Ogle3Variables(Recipe):
         cadences = read_cadences(sources["redback"])
         splits = []
         for split, rows in assign(stars, salt=self.name).items():
+            plan = PLANS[version]
             data = light_curve_dataset(
-                rows, cadences, salt=self.name, aliases=PLANS[version].resolve_aliases
+                rows, cadences, self.name, aliases=plan.resolve_aliases, colour=plan.colour
             )
             splits.append(self._write(version, split, data, workdir))
         return self._describe(version, splits, stars)

@@ -148,7 +148,7 @@ def test_version_1_0_0_keeps_its_published_bytes(catalogue: CatalogSettings) -> 
     assert {name: data[name] for name in PUBLISHED_1_0_0} == PUBLISHED_1_0_0
 
 
-CORRECTED = o.Plan(notes="", mirrored=False, partial_shapes=True, resolve_aliases=True)
+CORRECTED = o.Plan(notes="", mirrored=False, partial_shapes=True, resolve_aliases=True, colour=True)
 
 
 @pytest.fixture(scope="module")
@@ -245,3 +245,43 @@ def test_daily_aliases_are_resolved_by_the_light_curve_shape(
                 period = lc.features(times, mag, err, aliases=aliases)["period"]
                 right[aliases] += abs(period / star.terms[0].period - 1) < 0.01
         assert right[True] > right[False] + 5 and right[True] / 150 > floor, (variant, right)
+
+
+def _cepheids(stars: list[o.Star], field: str, colour: bool) -> xr.Dataset:
+    """Classical Cepheids of one field as a split file would hold them, at their catalogue
+    periods and magnitudes."""
+    chosen = [s for s in stars if s.field == field and s.label in ("Cep-F", "Cep-1O")]
+    data = xr.Dataset(
+        {
+            "period": ("star", [s.terms[0].period for s in chosen]),
+            "amplitude": ("star", [s.terms[0].amplitude for s in chosen]),
+            "r21": ("star", [s.terms[0].ratios[0] if s.terms[0].ratios else 0.0 for s in chosen]),
+            "ls_power": ("star", [0.9] * len(chosen)),
+            "mean_mag": ("star", [s.mean_mag for s in chosen]),
+            "field": ("star", [s.field for s in chosen]),
+            "label": ("star", [s.label for s in chosen]),
+        }
+    )
+    if colour:
+        data["v_minus_i"] = ("star", [s.mean_v - s.mean_mag for s in chosen])
+    return data
+
+
+def test_the_period_luminosity_cut_holds_in_every_field(stars: list[o.Star]) -> None:
+    """Fitted in the LMC, the period-luminosity relation in apparent I magnitudes puts SMC
+    Cepheids 0.5 mag too faint and bulge-field ones (disk Cepheids at every distance) far off;
+    in the absolute Wesenheit index it recognises the SMC's, and in the bulge field, where no
+    single distance holds, the Fourier R21 separates the modes."""
+    from astrobench.ingest.baselines.variables import PeriodAmplitudeCuts
+
+    recognised = {}
+    for colour in (False, True):
+        cuts = PeriodAmplitudeCuts(o.KNOWN, o.UNKNOWN)
+        lmc = _cepheids(stars, "LMC", colour)
+        cuts.fit(lmc, lmc)
+        for field in ("SMC", "BLG"):
+            data = _cepheids(stars, field, colour)
+            labels = cuts.predict(data).labels
+            recognised[colour, field] = float(np.mean(labels == data["label"].values))
+    assert recognised[True, "SMC"] > 0.8 and recognised[True, "BLG"] >= 0.75, recognised
+    assert recognised[False, "SMC"] < 0.5 and recognised[False, "BLG"] < 0.2, recognised
