@@ -29,8 +29,8 @@ class ForestWithMagnitude(variables.FeatureForest):
 class ForestWithoutAbstention(variables.FeatureForest):
     """The published forest, always naming a training class."""
 
-    def __init__(self, classes: Any, unknown_label: str | None = None) -> None:
-        super().__init__(classes, None)
+    def __init__(self, classes: Any, unknown_label: str | None = None, target: str = "label"):
+        super().__init__(classes, None, target)
 
 
 class PcaLogistic(Baseline):

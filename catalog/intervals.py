@@ -198,6 +198,11 @@ def _classification(
         found[f"purity:{name}"] = purity[:, k]
     if predictions.scores is not None:
         found["roc_auc"] = _roc_auc(expected, predictions.scores, truth.classes, weights)
+    unknown = str((criteria or {}).get("unknown_label", truth.unknown_label))
+    found["coverage"] = weights @ (predicted != unknown).astype(float) / weights.sum(axis=1)
+    novel = np.isin(truth.values.astype(str), list((criteria or {}).get("unseen_classes", [])))
+    if predictions.scores is not None and 0 < np.count_nonzero(novel) < novel.size:
+        found["novelty_auroc"] = _auc(novel, 1 - predictions.scores.max(axis=1), weights)
     return found
 
 
@@ -207,22 +212,31 @@ def _roc_auc(
     classes: tuple[str, ...],
     weights: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Per draw, the mean one-vs-rest weighted ROC-AUC over the training classes that have
-    positives and negatives in the draw (ties count one half)."""
-    per_class = []
-    for k, name in enumerate(classes):
-        positive = expected == name
-        if not positive.any() or positive.all():
-            continue
-        values, tie = np.unique(scores[:, k], return_inverse=True)
-        pos = np.stack([np.bincount(tie[positive], w[positive], values.size) for w in weights])
-        neg = np.stack([np.bincount(tie[~positive], w[~positive], values.size) for w in weights])
-        below = np.cumsum(neg, axis=1) - neg
-        pairs = pos.sum(axis=1) * neg.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            auc = np.where(pairs > 0, (pos * (below + neg / 2)).sum(axis=1) / pairs, np.nan)
-        per_class.append(auc)
+    """Per draw, the mean one-vs-rest ROC-AUC over the training classes that have positives
+    and negatives in the draw."""
+    per_class = [
+        _auc(expected == name, scores[:, k], weights)
+        for k, name in enumerate(classes)
+        if (expected == name).any() and not (expected == name).all()
+    ]
     if not per_class:
         return np.full(weights.shape[0], np.nan)
     mean: NDArray[np.float64] = np.nanmean(np.array(per_class), axis=0)
     return mean
+
+
+def _auc(
+    positive: NDArray[np.bool_], score: NDArray[np.float64], weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Per draw, the weighted ROC-AUC of ``score`` for ``positive`` (ties count one half); NaN
+    in a draw without positives or negatives."""
+    values, tie = np.unique(score, return_inverse=True)
+    pos = np.stack([np.bincount(tie[positive], w[positive], values.size) for w in weights])
+    neg = np.stack([np.bincount(tie[~positive], w[~positive], values.size) for w in weights])
+    below = np.cumsum(neg, axis=1) - neg
+    pairs = pos.sum(axis=1) * neg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc: NDArray[np.float64] = np.where(
+            pairs > 0, (pos * (below + neg / 2)).sum(axis=1) / pairs, np.nan
+        )
+    return auc

@@ -74,6 +74,22 @@ CLASSIFICATION = (
         per_class=True,
     ),
 )
+ABSTENTION = (
+    Metric(
+        "coverage",
+        "maximize",
+        "Fraction of examples given a training class rather than the unknown label. An "
+        "abstention counts as a miss for its class's completeness and as no claim for any "
+        "purity, so abstaining trades completeness for purity: read the two with coverage.",
+    ),
+    Metric(
+        "novelty_auroc",
+        "maximize",
+        "Area under the ROC curve of 1 - max p_<class> for telling examples of classes unseen in "
+        "training from the others; needs the score columns, absent otherwise.",
+    ),
+)
+"""Metrics of splits where 'unknown' is an answer (``criteria(..., unknown_label=...)``)."""
 REGRESSION = (
     Metric(
         "nmad",
@@ -88,18 +104,25 @@ REGRESSION = (
         threshold=OUTLIER_THRESHOLD,
     ),
 )
-DEFINITIONS = {m.name: m for m in (*CLASSIFICATION, *REGRESSION)}
+DEFINITIONS = {m.name: m for m in (*CLASSIFICATION, *ABSTENTION, *REGRESSION)}
 
 
-def definitions(task: str) -> list[dict[str, Any]]:
-    """The ``bench:metrics`` entries for a task; the first metric is the primary one."""
+def definitions(task: str, abstention: bool = False) -> list[dict[str, Any]]:
+    """The ``bench:metrics`` entries for a task (with ``abstention``, the metrics of an unknown
+    label too); the first metric is the primary one."""
     chosen = REGRESSION if task == "regression" else CLASSIFICATION
-    return [m.to_dict(primary=(i == 0)) for i, m in enumerate(chosen)]
+    extra = ABSTENTION if abstention and task != "regression" else ()
+    return [m.to_dict(primary=(i == 0)) for i, m in enumerate((*chosen, *extra))]
 
 
-def criteria(task: str, **extra: Any) -> dict[str, Any]:
-    """A split's criteria: every metric of the task, the first primary, plus ``extra`` fields."""
-    chosen = REGRESSION if task == "regression" else CLASSIFICATION
+def criteria(task: str, abstention: bool = False, **extra: Any) -> dict[str, Any]:
+    """A split's criteria: every metric of the task (with ``abstention``, coverage, and
+    novelty_auroc where the split names unseen classes), the first primary, plus ``extra``."""
+    chosen = list(REGRESSION if task == "regression" else CLASSIFICATION)
+    if abstention and task != "regression":
+        chosen.append(ABSTENTION[0])
+        if extra.get("unseen_classes"):
+            chosen.append(ABSTENTION[1])
     return {"primary": chosen[0].name, "metrics": [m.name for m in chosen], **extra}
 
 
@@ -186,6 +209,13 @@ def _classification(truth: Truth, predictions: Predictions, criteria: dict[str, 
         auc = _roc_auc(np.array(expected, dtype=object), predictions.scores, truth.classes)
         if auc is not None:
             metrics["roc_auc"] = auc
+    unknown = str(criteria.get("unknown_label", truth.unknown_label))
+    metrics["coverage"] = float(np.mean([p != unknown for p in predicted]))
+    novel = np.isin(truth.values.astype(str), list(criteria.get("unseen_classes", [])))
+    if predictions.scores is not None and 0 < np.count_nonzero(novel) < novel.size:
+        from sklearn.metrics import roc_auc_score
+
+        metrics["novelty_auroc"] = float(roc_auc_score(novel, 1 - predictions.scores.max(axis=1)))
     return Score(
         truth.split,
         int(true_codes.size),

@@ -455,7 +455,7 @@ class Ogle3Variables(Recipe):
             path, engine="h5netcdf", encoding={v: compress for v in ("time", "mag", "mag_err")}
         )
         labels = Counter(data["label"].values.tolist())
-        extra = {"unseen_classes": [UNSEEN]} if split == "test-unseen" else {}
+        extra: dict[str, Any] = {"unseen_classes": [UNSEEN]} if split == "test-unseen" else {}
         return SplitFile(
             name=split,
             role=ROLES[split],

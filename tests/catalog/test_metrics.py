@@ -79,3 +79,23 @@ def test_definitions_have_one_primary_metric_and_directions() -> None:
         defined = metrics.definitions(task)
         assert sum(m["primary"] for m in defined) == 1
         assert {m["direction"] for m in defined} <= {"maximize", "minimize"}
+
+
+def test_coverage_and_novelty_by_hand() -> None:
+    """Four known stars (one abstained on) and two of an unseen class: coverage counts answers,
+    and the novelty AUROC ranks the unseen ones by 1 - max p."""
+    found = truth(["a", "a", "b", "b", "c", "c"])
+    criteria = metrics.criteria(
+        "classification", abstention=True, unknown_label="unknown", unseen_classes=["c"]
+    )
+    answers = predicted(
+        ["a", "unknown", "b", "b", "unknown", "a"],
+        [[0.9, 0.1], [0.55, 0.45], [0.2, 0.8], [0.3, 0.7], [0.5, 0.5], [0.6, 0.4]],
+    )
+    m = metrics.score(found, answers, criteria).metrics
+    assert m["coverage"] == pytest.approx(4 / 6)
+    # novelty scores 1 - max p: known 0.1, 0.45, 0.2, 0.3; unseen 0.5, 0.4 -> 7 of 8 pairs
+    assert m["novelty_auroc"] == pytest.approx(7 / 8)
+    assert {"coverage", "novelty_auroc"} <= set(criteria["metrics"])
+    plain = metrics.score(found, answers, metrics.criteria("classification")).metrics
+    assert "coverage" not in plain and "novelty_auroc" not in plain  # older criteria: as before
