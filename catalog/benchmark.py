@@ -53,6 +53,7 @@ CARD_FIELDS = {
 """The questions a benchmark card answers, by structured field."""
 BASELINE_KINDS = ("domain-reference", "ml", "trivial")
 OBJECT = PREFIX + "object"
+COMPOSITION = PREFIX + "composition"
 BOOTSTRAP = PREFIX + "bootstrap"
 
 SPLIT = PREFIX + "split"

@@ -18,6 +18,7 @@ from astrobench.catalog.records import local_files, release_records
 from astrobench.catalog.release import Release
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
+from astrobench.catalog.versions import Status
 from astrobench.ingest.benchmarking import with_baselines
 from astrobench.ingest.recipe import Recipe
 
@@ -86,4 +87,19 @@ def ingest(
         if mint is not None and outcome.status == "published":
             mint(recipe.name, version)
         outcomes.append(outcome)
+    apply_statuses(recipe, store)
     return outcomes
+
+
+def apply_statuses(recipe: Recipe, store: Store) -> None:
+    """Deprecate or yank the recipe's versions as it declares, once each successor is out."""
+    try:
+        history = {h.version: h for h in store.history(recipe.name)}
+    except DatasetNotFound:
+        return
+    for version, (status, reason, successor) in recipe.statuses.items():
+        found = history.get(version)
+        if found is None or (successor is not None and successor not in history):
+            continue
+        if (found.status.value, found.reason, found.successor) != (status, reason, successor):
+            store.set_status(recipe.name, version, Status(status), reason, successor)

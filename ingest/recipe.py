@@ -25,6 +25,9 @@ class Recipe(ABC):
     """Example implementations: name -> ``module:Class`` of a ``Baseline``, imported on use."""
     first_benchmarked: ClassVar[str | None] = None
     """The first version published with baselines, scores and a card (None: every version)."""
+    statuses: ClassVar[dict[str, tuple[str, str, str | None]]] = {}
+    """Versions deprecated or yanked after publication: version -> (status, reason, successor);
+    ingest applies them once the successor is published."""
 
     @abstractmethod
     def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
