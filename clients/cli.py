@@ -1,5 +1,5 @@
 """The ``astrobench`` command line: serve, ingest, db, token, doi, verify, versions, search,
-download, mirror, evaluate, baseline, lint."""
+download, mirror, evaluate, baseline, rebuild, lint."""
 
 from __future__ import annotations
 
@@ -350,6 +350,51 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from astrobench.client import Client
+
+    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
+    recipes = _server_module("astrobench.ingest.recipe")
+    environment = _server_module("astrobench.ingest.environment")
+    rebuilding = _server_module("astrobench.ingest.rebuild")
+    recipe = recipes.get_recipe(args.name)
+    with Client(args.url) as client:
+        collection, items = client.records(args.name, args.version)
+    version = collection["version"]
+    recorded = rebuilding.software_of(collection)
+    here = environment.describe(*recorded)
+    differ = environment.differences(recorded, here)
+    for line in differ:
+        print(f"software: {line}", file=sys.stderr)
+    if differ and not args.anyway:
+        print(
+            f"{args.name} {version}: this environment differs from the one that built it, so a "
+            "byte-identical rebuild cannot be claimed; install the versions above, or pass "
+            "--anyway to rebuild and compare all the same",
+            file=sys.stderr,
+        )
+        return 2
+    settings.prepare()
+    sources = {s.name: s.fetch(settings.source_dir) for s in recipe.sources}
+    with tempfile.TemporaryDirectory(prefix=f"{args.name}-{version}-") as tmp:
+        rebuilt = rebuilding.rebuild(
+            recipe, version, sources, Path(tmp), report=lambda line: print(line, file=sys.stderr)
+        )
+    checks = rebuilding.compare(rebuilding.published_files([collection, *items]), rebuilt)
+    for check in checks:
+        if not check.same:
+            print(f"differs\t{check.path}\tpublished {check.published}\trebuilt {check.rebuilt}")
+    same = sum(check.same for check in checks)
+    verdict = "byte-identical" if same == len(checks) else f"{len(checks) - same} file(s) differ"
+    print(
+        f"{args.name} {version}: {same} of {len(checks)} files rebuilt; {verdict}", file=sys.stderr
+    )
+    return 0 if same == len(checks) else 1
+
+
 def _same(published: dict[str, float], reproduced: dict[str, float]) -> bool:
     return published.keys() == reproduced.keys() and all(
         abs(published[k] - reproduced[k]) <= 1e-9 for k in published
@@ -514,6 +559,22 @@ def parser() -> argparse.ArgumentParser:
     )
     client_options(baseline)
     baseline.set_defaults(run=cmd_baseline)
+
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="rebuild a published version from its recipe and compare every file's checksum "
+        "(needs [ingest])",
+    )
+    rebuild.add_argument("name")
+    rebuild.add_argument("--version", help="version (default: latest)")
+    rebuild.add_argument(
+        "--anyway",
+        action="store_true",
+        help="rebuild and compare even where this environment differs from the recorded one",
+    )
+    client_options(rebuild)
+    store_options(rebuild)
+    rebuild.set_defaults(run=cmd_rebuild)
 
     lint = commands.add_parser(
         "lint", help="report what a version's benchmark card, criteria and baselines lack"

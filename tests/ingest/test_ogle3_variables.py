@@ -10,7 +10,7 @@ import xarray as xr
 from astrobench.catalog.records import release_records
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
-from astrobench.catalog.store import Store
+from astrobench.catalog.store import SearchQuery, Store
 from astrobench.ingest import lightcurves as lc
 from astrobench.ingest.recipe import get_recipe
 from astrobench.ingest.recipes import ogle3_variables as o
@@ -64,22 +64,27 @@ def test_too_short_light_curves_give_nan_features() -> None:
     assert features["n_obs"] == 4 and np.isnan(features["period"])
 
 
-@pytest.fixture(scope="module")
-def published(catalogue: CatalogSettings) -> dict[str, xr.Dataset]:
+def _split_files(catalogue: CatalogSettings, version: str) -> tuple[dict, dict[str, xr.Dataset]]:  # type: ignore[type-arg]
+    """A version's Collection and split files, as the session's catalogue published them."""
     store = Store(catalogue.database_url)
     try:
-        items = store.items("ogle3-variables", "1.0.0").items
+        collection = store.collection("ogle3-variables", version)
+        items = store.items("ogle3-variables", version, SearchQuery(limit=100)).items
     finally:
         store.close()
     storage = AssetStorage(catalogue.storage_url)
     found = {}
     for item in items:
-        key = item["assets"]["data"]["href"].removeprefix("/assets/")
-        with storage.open(key) as handle:
+        with storage.open(item["assets"]["data"]["href"].removeprefix("/assets/")) as handle:
             found[item["properties"]["bench:split"]] = xr.open_dataset(
                 handle, engine="h5netcdf"
             ).load()
-    return found
+    return collection, found
+
+
+@pytest.fixture(scope="module")
+def published(catalogue: CatalogSettings) -> dict[str, xr.Dataset]:
+    return _split_files(catalogue, "1.0.0")[1]
 
 
 def test_splits_keep_stars_apart_and_shift_what_they_say(published: dict[str, xr.Dataset]) -> None:
@@ -109,13 +114,16 @@ def test_rebuild_gives_the_published_checksums(
 ) -> None:
     recipe = get_recipe("ogle3-variables")
     sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
-    _, _, rebuilt = release_records(recipe.build("1.0.0", sources, tmp_path))
-    store = Store(catalogue.database_url)
-    try:
-        published = {a.path: a.sha256 for a in store.version_assets("ogle3-variables", "1.0.0")}
-    finally:
-        store.close()
-    assert {a.path: a.sha256 for a in rebuilt}.items() <= published.items()
+    for version in recipe.versions:
+        (tmp_path / version).mkdir()
+        _, _, rebuilt = release_records(recipe.build(version, sources, tmp_path / version))
+        store = Store(catalogue.database_url)
+        try:
+            assets = store.version_assets("ogle3-variables", version)
+        finally:
+            store.close()
+        published = {a.path: a.sha256 for a in assets}
+        assert {a.path: a.sha256 for a in rebuilt}.items() <= published.items(), version
 
 
 PUBLISHED_1_0_0 = {
@@ -285,3 +293,47 @@ def test_the_period_luminosity_cut_holds_in_every_field(stars: list[o.Star]) -> 
             recognised[colour, field] = float(np.mean(labels == data["label"].values))
     assert recognised[True, "SMC"] > 0.8 and recognised[True, "BLG"] >= 0.75, recognised
     assert recognised[False, "SMC"] < 0.5 and recognised[False, "BLG"] < 0.2, recognised
+
+
+@pytest.fixture(scope="module")
+def version_2(catalogue: CatalogSettings) -> tuple[dict, dict[str, xr.Dataset]]:  # type: ignore[type-arg]
+    return _split_files(catalogue, "2.0.0")
+
+
+def test_version_2_keeps_development_and_evaluation_parts_apart(
+    version_2: tuple[dict, dict[str, xr.Dataset]],  # type: ignore[type-arg]
+) -> None:
+    collection, data = version_2
+    ids = {name: set(ds.star.values.tolist()) for name, ds in data.items()}
+    open_ = {s["name"]: s["model_selection"] for s in collection["bench:splits"]}
+    assert {n for n, selectable in open_.items() if selectable} == {
+        "train",
+        "validation",
+        "test-smc-dev",
+        "test-bulge-dev",
+        "test-sparse-dev",
+        "test-noisy-dev",
+    }
+    for shift in ("test-smc", "test-bulge"):
+        assert ids[shift] and ids[f"{shift}-dev"] and not ids[shift] & ids[f"{shift}-dev"]
+    assert ids["test-sparse-dev"] == ids["test-noisy-dev"] == ids["validation"]
+    assert ids["test-sparse"] == ids["test-noisy"] == ids["test"]
+    unseen = data["test-unseen"]
+    held_out = unseen.label.values == o.UNSEEN
+    assert held_out.sum() >= 50 and set(unseen.field.values[held_out]) == {"LMC"}
+    for entry in collection["bench:splits"]:
+        if entry["role"] in ("test", "robustness"):
+            assert min(entry["class_objects"].values()) >= 10, entry["name"]
+    assert collection["bench:provenance"] == "simulated"
+    assert "simulated" in collection["title"] and collection["bench:composition"]["simulated"]
+    assert np.isfinite(data["train"].v_minus_i.values).mean() > 0.9
+
+
+def test_version_1_0_0_is_deprecated_for_2_0_0(catalogue: CatalogSettings) -> None:
+    store = Store(catalogue.database_url)
+    try:
+        [first] = [h for h in store.history("ogle3-variables") if h.version == "1.0.0"]
+    finally:
+        store.close()
+    assert first.status.value == "deprecated" and first.successor == "2.0.0"
+    assert "upside down" in (first.reason or "")
