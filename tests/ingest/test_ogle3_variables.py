@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from astrobench.catalog.records import release_records
+from astrobench.catalog.records import collection_record, release_records
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import SearchQuery, Store
+from astrobench.catalog.validate import check
 from astrobench.ingest import lightcurves as lc
+from astrobench.ingest.benchmarking import with_baselines
 from astrobench.ingest.recipe import get_recipe
 from astrobench.ingest.recipes import ogle3_variables as o
 
@@ -296,14 +298,24 @@ def test_the_period_luminosity_cut_holds_in_every_field(stars: list[o.Star]) -> 
 
 
 @pytest.fixture(scope="module")
-def version_2(catalogue: CatalogSettings) -> tuple[dict, dict[str, xr.Dataset]]:  # type: ignore[type-arg]
-    return _split_files(catalogue, "2.0.0")
+def version_2(
+    source_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict, dict[str, xr.Dataset]]:  # type: ignore[type-arg]
+    """The draft 2.0.0, built with its baselines: its Collection and split files."""
+    recipe = get_recipe("ogle3-variables")
+    assert "2.0.0" in recipe.drafts and "2.0.0" not in recipe.versions  # not published yet
+    workdir = tmp_path_factory.mktemp("ogle3-2.0.0")
+    sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
+    release = with_baselines(recipe, recipe.build("2.0.0", sources, workdir), workdir)
+    data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
+    return collection_record(release), data
 
 
 def test_version_2_keeps_development_and_evaluation_parts_apart(
     version_2: tuple[dict, dict[str, xr.Dataset]],  # type: ignore[type-arg]
 ) -> None:
     collection, data = version_2
+    check(collection)  # valid against extension v1.2.0
     ids = {name: set(ds.star.values.tolist()) for name, ds in data.items()}
     open_ = {s["name"]: s["model_selection"] for s in collection["bench:splits"]}
     assert {n for n, selectable in open_.items() if selectable} == {
@@ -329,11 +341,16 @@ def test_version_2_keeps_development_and_evaluation_parts_apart(
     assert np.isfinite(data["train"].v_minus_i.values).mean() > 0.9
 
 
-def test_version_1_0_0_is_deprecated_for_2_0_0(catalogue: CatalogSettings) -> None:
-    store = Store(catalogue.database_url)
-    try:
-        [first] = [h for h in store.history("ogle3-variables") if h.version == "1.0.0"]
-    finally:
-        store.close()
-    assert first.status.value == "deprecated" and first.successor == "2.0.0"
-    assert "upside down" in (first.reason or "")
+def test_one_mismeasured_cepheid_does_not_tilt_the_relation() -> None:
+    """A star whose period locked onto an alias lies magnitudes off the relation; the fit
+    clips it instead of tilting the slope (as a plain least-squares fit did)."""
+    from astrobench.ingest.baselines.variables import _clipped
+
+    rng = np.random.default_rng(1)
+    log_period = rng.uniform(0.2, 1.2, 60)
+    mag = -2.55 - 3.33 * log_period + rng.normal(0, 0.08, 60)
+    log_period[0], mag[0] = 1.25, -2.55 - 3.33 * 1.25 + 3.7  # at the end of the range
+    kept = _clipped(log_period, mag, np.ones(60, dtype=bool))
+    assert not kept[0] and kept[1:].mean() > 0.95
+    slope = np.polyfit(log_period[kept], mag[kept], 1)[0]
+    assert abs(slope + 3.33) < 0.1 < abs(np.polyfit(log_period, mag, 1)[0] + 3.33)
