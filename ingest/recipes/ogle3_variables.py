@@ -14,6 +14,7 @@ import bz2
 import csv
 import functools
 import gzip
+import hashlib
 import io
 import os
 import zipfile
@@ -197,6 +198,9 @@ class Plan:
     """The benchmark extension version the records declare."""
     simulated: bool = False
     """Say everywhere that the light curves are simulated (title, provenance, composition)."""
+    opaque_ids: bool = False
+    """Name stars by ``opaque_id`` and order rows by it, without OGLE names or positions, which
+    give the class away (1.0.0 shipped both, sorted by name)."""
 
 
 PLANS: dict[str, Plan] = {
@@ -228,7 +232,8 @@ PLANS: dict[str, Plan] = {
         "distance, the light-curve shape separates the modes. (7) A trivial baseline and 95% "
         "bootstrap intervals on every score are published; the dataset is labelled simulated "
         "(only the light curves and their noise are), in the I band of the catalogue. SMC and "
-        "bulge samples grow to 100 stars per class.",
+        "bulge samples grow to 100 stars per class. (8) Stars are named by an opaque hash, in hash "
+        "order, without OGLE names or positions: 1.0.0's names spelled out the class.",
         mirrored=False,
         partial_shapes=True,
         resolve_aliases=True,
@@ -238,6 +243,7 @@ PLANS: dict[str, Plan] = {
         dev_parts=True,
         extension="v1.2.0",
         simulated=True,
+        opaque_ids=True,
     ),
 }
 STATUSES: dict[str, tuple[str, str, str | None]] = {
@@ -390,8 +396,10 @@ def light_curve_dataset(
     salt: str,
     aliases: bool = False,
     colour: bool = False,
+    opaque: bool = False,
 ) -> xr.Dataset:
-    """Light curves (padded with NaN to the longest), features and labels of ``(star, variant)``s."""
+    """Light curves (padded with NaN to the longest), features and labels of ``(star, variant)``s;
+    with ``opaque``, stars are named by ``opaque_id`` and carry no OGLE name or position."""
     observed = [observe_star(star, cadences, variant, salt) for star, variant in rows]
     width = max(t.size for t, _, _ in observed)
     padded = np.full((3, len(rows), width), np.nan)
@@ -467,6 +475,9 @@ def light_curve_dataset(
             {"standard_name": "declination", "units": "degree", "comment": "ICRS (J2000)"},
         ),
     }
+    if opaque:  # the OGLE name spells the class out (OGLE-LMC-RRLYR-...), its position too
+        for name in ("ogle_id", "ra", "dec"):
+            del data_vars[name]
     if colour:
         data_vars["v_minus_i"] = (
             "star",
@@ -477,8 +488,21 @@ def light_curve_dataset(
                 "comment": "Observed: OGLE-III mean magnitudes; NaN where the catalogue has no V",
             },
         )
-    ids = np.array([s.ogle_id for s in stars], dtype=object)
-    return xr.Dataset(data_vars, coords={"star": ("star", ids, {"long_name": "OGLE-III star id"})})
+    if opaque:
+        ids = np.array([opaque_id(s, salt) for s in stars], dtype=object)
+        meaning = {"long_name": "star id: an opaque hash of the OGLE-III id"}
+    else:
+        ids = np.array([s.ogle_id for s in stars], dtype=object)
+        meaning = {"long_name": "OGLE-III star id"}
+    return xr.Dataset(data_vars, coords={"star": ("star", ids, meaning)})
+
+
+def opaque_id(star: Star, salt: str) -> str:
+    """A name that says nothing of the star's class or place (rows are also ordered by it). Its
+    hash input differs from the one that sampled and split the stars: hashes of those inputs
+    are small for the sampled stars of a common class, so ordering by them would group classes."""
+    digest = hashlib.sha256(f"{salt}/name/{star.ogle_id}".encode()).hexdigest()
+    return f"star-{digest[:12]}"
 
 
 def assign(stars: list[Star], salt: str, plan: Plan) -> dict[str, list[tuple[Star, str]]]:
@@ -503,7 +527,11 @@ def assign(stars: list[Star], salt: str, plan: Plan) -> dict[str, list[tuple[Sta
     order = [*FRACTIONS, *(n for n in SPLIT_DESCRIPTIONS if n not in FRACTIONS)]
     if plan.dev_parts:  # each development part just before its evaluation part
         order = [x for n in order for x in ((f"{n}-dev", n) if f"{n}-dev" in rows else (n,))]
-    return {name: sorted(rows[name], key=lambda row: row[0].ogle_id) for name in order}
+
+    def order_key(row: tuple[Star, str]) -> str:
+        return opaque_id(row[0], salt) if plan.opaque_ids else row[0].ogle_id
+
+    return {name: sorted(rows[name], key=order_key) for name in order}
 
 
 def _halves(stars: list[Star], salt: str) -> tuple[list[tuple[Star, str]], list[tuple[Star, str]]]:
@@ -539,7 +567,12 @@ class Ogle3Variables(Recipe):
         splits = []
         for split, rows in assign(stars, salt=self.name, plan=plan).items():
             data = light_curve_dataset(
-                rows, cadences, self.name, aliases=plan.resolve_aliases, colour=plan.colour
+                rows,
+                cadences,
+                self.name,
+                aliases=plan.resolve_aliases,
+                colour=plan.colour,
+                opaque=plan.opaque_ids,
             )
             splits.append(self._write(version, split, data, workdir))
         return self._describe(version, splits, stars)
@@ -640,7 +673,7 @@ class Ogle3Variables(Recipe):
                 benchmark.OBJECT: "star",
                 benchmark.COMPOSITION: {
                     "observed": [
-                        "stars, their fields and positions",
+                        "stars and their fields (positions only as the sky footprint)",
                         "classes",
                         "periods, amplitudes, epochs and Fourier shapes (R21, phi21, R31, phi31)",
                         "mean I magnitudes and V - I colours",
@@ -879,7 +912,8 @@ CARD_2: dict[str, Any] = {
     "Type II Cepheids of the LMC are held out entirely and mixed with the test stars, so "
     "test-unseen measures novelty alone, without a change of field; it has no development "
     "part, since an unseen class cannot inform model selection. Every split says whether it "
-    "may inform model selection.",
+    "may inform model selection. Stars are named by an opaque hash and ordered by it, with no "
+    "OGLE name or position: an OGLE name spells out the class (OGLE-LMC-RRLYR-...).",
     "metric_rationale": CARD["metric_rationale"]
     + " Where 'unknown' is an answer, coverage gives the fraction of stars a model named a "
     "class for, and on test-unseen the known-versus-unknown ROC-AUC ranks the held-out stars "

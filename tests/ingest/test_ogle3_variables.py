@@ -336,6 +336,11 @@ def test_version_2_keeps_development_and_evaluation_parts_apart(
     for entry in collection["bench:splits"]:
         if entry["role"] in ("test", "robustness"):
             assert min(entry["class_objects"].values()) >= 10, entry["name"]
+    for ds in data.values():  # nothing in a file names the class: no OGLE name or position
+        assert not {"ogle_id", "ra", "dec"} & set(ds.variables)
+        assert not any("OGLE" in star for star in ds.star.values.tolist())
+        labels = ds.label.values
+        assert np.mean(labels[1:] == labels[:-1]) < 0.4  # rows not grouped by class
     assert collection["bench:provenance"] == "simulated"
     assert "simulated" in collection["title"] and collection["bench:composition"]["simulated"]
     assert np.isfinite(data["train"].v_minus_i.values).mean() > 0.9
