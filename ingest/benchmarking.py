@@ -77,33 +77,34 @@ def run(
 
 
 def versus(
-    collection: dict[str, Any], data: Mapping[str, xr.Dataset], runs: Mapping[str, Run], name: str
-) -> dict[str, dict[str, list[float]]]:
-    """Paired 95% intervals of baseline ``name``'s primary score minus each other baseline's,
-    on every split but train, resampling the same objects for both."""
-    found: dict[str, dict[str, list[float]]] = {}
+    collection: dict[str, Any], data: Mapping[str, xr.Dataset], runs: Mapping[str, Run]
+) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """Paired 95% intervals of each baseline's primary score minus every other's, by baseline,
+    then split (every split but train), then the other baseline: each baseline is scored once
+    per split on the same resampled objects, and the pairs are differences of those draws."""
+    found: dict[str, dict[str, dict[str, list[float]]]] = {name: {} for name in runs}
     for entry in collection[benchmark.SPLITS]:
         split = entry["name"]
         if entry["role"] == "train":
             continue
         truth = evaluation.truth_of(collection, split, data[split])
         primary = evaluation.primary_of(collection, split)
-        mine = _predictions(runs[name].answers[split])
-        found[split] = {
-            other: bounds
-            for other, result in runs.items()
-            if other != name
-            and (
-                bounds := intervals.difference(
-                    truth,
-                    mine,
-                    _predictions(result.answers[split]),
-                    primary,
-                    truth.objects,
-                    entry.get("criteria"),
-                )
-            )
+        draws = intervals.Draws.of(truth.objects)
+        scored = {
+            name: intervals.draws_of(
+                truth, _predictions(result.answers[split]), draws, entry.get("criteria")
+            ).get(primary)
+            for name, result in runs.items()
         }
+        for name, mine in scored.items():
+            found[name][split] = {
+                other: bounds
+                for other, theirs in scored.items()
+                if other != name
+                and mine is not None
+                and theirs is not None
+                and (bounds := intervals.interval(mine - theirs))
+            }
     return found
 
 
@@ -189,8 +190,9 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
             )
         )
     if modern:
+        paired = versus(collection, data, runs)
         for entry in entries:
-            entry["versus"] = versus(collection, data, runs, str(entry["name"]))
+            entry["versus"] = paired[str(entry["name"])]
     fields = {**release.benchmark, benchmark.BASELINES: entries}
     if modern:
         fields[benchmark.BOOTSTRAP] = {

@@ -66,12 +66,12 @@ def test_too_short_light_curves_give_nan_features() -> None:
     assert features["n_obs"] == 4 and np.isnan(features["period"])
 
 
-def _split_files(catalogue: CatalogSettings, version: str) -> tuple[dict, dict[str, xr.Dataset]]:  # type: ignore[type-arg]
-    """A version's Collection and split files, as the session's catalogue published them."""
+@pytest.fixture(scope="module")
+def published(catalogue: CatalogSettings) -> dict[str, xr.Dataset]:
+    """1.0.0's split files, as the session's catalogue published them."""
     store = Store(catalogue.database_url)
     try:
-        collection = store.collection("ogle3-variables", version)
-        items = store.items("ogle3-variables", version, SearchQuery(limit=100)).items
+        items = store.items("ogle3-variables", "1.0.0", SearchQuery(limit=100)).items
     finally:
         store.close()
     storage = AssetStorage(catalogue.storage_url)
@@ -81,12 +81,7 @@ def _split_files(catalogue: CatalogSettings, version: str) -> tuple[dict, dict[s
             found[item["properties"]["bench:split"]] = xr.open_dataset(
                 handle, engine="h5netcdf"
             ).load()
-    return collection, found
-
-
-@pytest.fixture(scope="module")
-def published(catalogue: CatalogSettings) -> dict[str, xr.Dataset]:
-    return _split_files(catalogue, "1.0.0")[1]
+    return found
 
 
 def test_splits_keep_stars_apart_and_shift_what_they_say(published: dict[str, xr.Dataset]) -> None:
