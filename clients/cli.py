@@ -316,12 +316,13 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     recipes = _server_module("astrobench.ingest.recipe")
     benchmarking = _server_module("astrobench.ingest.benchmarking")
     base = _server_module("astrobench.ingest.baselines.base")
-    baseline = base.lookup(recipes.get_recipe(args.name).baselines, args.baseline, args.name)
+    recipe = recipes.get_recipe(args.name)
     out = Path(args.out or f"{args.name}-{args.baseline}")
-    out.mkdir(parents=True, exist_ok=True)
     with Client(args.url) as client:
         collection = client.collection(args.name, args.version)
         version = collection["version"]
+        baseline = base.lookup(recipe.baselines_of(version), args.baseline, args.name)
+        out.mkdir(parents=True, exist_ok=True)
         splits = [s["name"] for s in collection["bench:splits"]]
         print(f"{args.name} {version}: loading {len(splits)} splits", file=sys.stderr)
         data = {s: client.open(args.name, version, s, cache=True).load() for s in splits}
@@ -340,7 +341,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     differ = [
         split
         for split in splits
-        if not _same(published["scores"].get(split, {}), report.metrics(split))
+        if split in published["scores"]  # since v1.2.0 none on train
+        and not _same(published["scores"][split], report.metrics(split))
     ]
     print(f"predictions written to {out}/<split>.csv", file=sys.stderr)
     if differ:

@@ -36,6 +36,8 @@ class Run:
     files: dict[str, str]
     """Split -> predictions CSV text."""
     scores: dict[str, metrics.Score]
+    diagnostics: dict[str, dict[str, float]]
+    """Split -> the baseline's own diagnostics (``Baseline.diagnostics``), where it has any."""
 
 
 def unknown_label(collection: Mapping[str, Any]) -> str | None:
@@ -61,8 +63,10 @@ def run(
         target=collection[benchmark.TARGET],
     )
     baseline.fit(train, validation)
-    answers, files, scores = {}, {}, {}
+    answers, files, scores, checks = {}, {}, {}, {}
     for name, ds in data.items():
+        if role[name] != "train" and (found := baseline.diagnostics(ds)):
+            checks[name] = found
         truth = evaluation.truth_of(collection, name, ds)
         answers[name] = baseline.predict(ds)
         files[name] = predictions.to_csv(
@@ -73,19 +77,20 @@ def run(
         )
         parsed = predictions.parse(files[name], truth)
         scores[name] = evaluation.scored(truth, parsed, splits[name].get("criteria"))
-    return Run(baseline, answers, files, scores)
+    return Run(baseline, answers, files, scores, checks)
 
 
 def versus(
     collection: dict[str, Any], data: Mapping[str, xr.Dataset], runs: Mapping[str, Run]
 ) -> dict[str, dict[str, dict[str, list[float]]]]:
     """Paired 95% intervals of each baseline's primary score minus every other's, by baseline,
-    then split (every split but train), then the other baseline: each baseline is scored once
-    per split on the same resampled objects, and the pairs are differences of those draws."""
+    then split (every split of ``data`` but train), then the other baseline: each baseline is
+    scored once per split on the same resampled objects, and the pairs are differences of those
+    draws."""
     found: dict[str, dict[str, dict[str, list[float]]]] = {name: {} for name in runs}
     for entry in collection[benchmark.SPLITS]:
         split = entry["name"]
-        if entry["role"] == "train":
+        if entry["role"] == "train" or split not in data:
             continue
         truth = evaluation.truth_of(collection, split, data[split])
         primary = evaluation.primary_of(collection, split)
@@ -112,9 +117,10 @@ def _predictions(answers: Answers) -> predictions.Predictions:
     return predictions.Predictions(answers.labels, answers.scores)
 
 
-def learnt_from(collection: Mapping[str, Any]) -> list[str]:
-    """The splits ``run`` fits baselines on: train, and validation for thresholds."""
-    return [s["name"] for s in collection[benchmark.SPLITS] if s["role"] in ("train", "validation")]
+def learnt_from(collection: Mapping[str, Any], baseline: Baseline) -> list[str]:
+    """The splits ``run`` fitted ``baseline`` on: train, and validation where it reads it."""
+    roles = ("train", "validation") if baseline.reads_validation else ("train",)
+    return [s["name"] for s in collection[benchmark.SPLITS] if s["role"] in roles]
 
 
 def command(dataset: str, baseline: str, version: str) -> str:
@@ -127,11 +133,17 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
     data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
     entries, files = [], list(release.files)
     modern = benchmark.at_least(release.extension, "v1.2.0")
-    baselines = dict(recipe.baselines)
+    baselines = recipe.baselines_of(release.version)
     if modern:  # every benchmark since v1.2.0 is scored against a trivial baseline too
-        trivial = for_task(release.benchmark[benchmark.TASK])
-        baselines[trivial.name] = TRIVIAL[trivial.name]
+        trivial = recipe.trivial or for_task(release.benchmark[benchmark.TASK]).name
+        baselines[trivial] = TRIVIAL[trivial]
     runs: dict[str, Run] = {}
+    # Since v1.2.0 no score on the training split is published: it measures memory, not skill.
+    scored = [
+        s["name"]
+        for s in collection[benchmark.SPLITS]
+        if not (modern and s["role"] == "train") and s["name"] in data
+    ]
     for name, target in baselines.items():
         result = runs[name] = run(load(target), collection, data)
         for split, text in result.files.items():
@@ -168,14 +180,14 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
                     "astrobench": package_version("astrobench"),
                     "scikit-learn": package_version("scikit-learn"),
                 },
-                "scores": {split: score.metrics for split, score in result.scores.items()},
+                "scores": {split: result.scores[split].metrics for split in scored},
             }
         )
         if modern:
-            entries[-1]["intervals"] = {
-                split: score.intervals for split, score in result.scores.items()
-            }
-            entries[-1]["used_splits"] = learnt_from(collection)
+            entries[-1]["intervals"] = {split: result.scores[split].intervals for split in scored}
+            entries[-1]["used_splits"] = learnt_from(collection, result.baseline)
+            if result.diagnostics:
+                entries[-1]["diagnostics"] = result.diagnostics
     quick = quicklook.draw(
         collection, data, workdir / f"{release.dataset}-{release.version}-quicklook.png"
     )

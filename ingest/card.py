@@ -21,6 +21,17 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _named(collection: dict[str, Any], split: dict[str, Any], test: str | None) -> str:
+    """`` (metric)`` where a split's primary metric is not the test split's, else nothing."""
+    primary = _primary(collection, split)
+    entry = next((s for s in collection.get(benchmark.SPLITS, []) if s["name"] == test), None)
+    return "" if entry is None or _primary(collection, entry) == primary else f" ({primary})"
+
+
+def _column(collection: dict[str, Any], split: dict[str, Any], test: str | None) -> str:
+    return str(split["name"]) + _named(collection, split, test)
+
+
 def _primary(collection: dict[str, Any], split: dict[str, Any]) -> str:
     return evaluation.primary_of(collection, split["name"])
 
@@ -136,7 +147,7 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
             "Primary metric on each split (robustness splits after the in-distribution test)"
             + (", with its 95% bootstrap interval over objects:" if with_intervals else ":"),
             "",
-            *_table(["baseline", *(s["name"] for s in evaluated)], rows),
+            *_table(["baseline", *(_column(collection, s, test) for s in evaluated)], rows),
             "",
         ]
         for b in baselines:
@@ -155,9 +166,12 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
                     here = b.get("scores", {}).get(s["name"], {}).get(primary)
                     base = b.get("scores", {}).get(test, {}).get(primary)
                     if here is not None and base is not None:
-                        gaps.append(f"{s['name']} {here - base:+.3f}")
+                        gaps.append(f"{s['name']} {here - base:+.3f}" + _named(collection, s, test))
                 if gaps:
                     lines += [f"  Robustness gap against {test}: {', '.join(gaps)}"]
+            for split, found in b.get("diagnostics", {}).items():
+                listed = ", ".join(f"{k} {v:.3g}" for k, v in found.items())
+                lines += [f"  Diagnostics on {split}: {listed}"]
         lines.append("")
     else:
         lines += ["No baselines are published for this version.", ""]

@@ -103,6 +103,27 @@ def observe(
     return truth + rng.normal(0.0, sigma), sigma
 
 
+DETECTION = 5.0
+"""Signal-to-noise below which an epoch is a non-detection, left out of a light curve as survey
+light-curve tables leave it (the depths are 5-sigma limits)."""
+
+
+def observe_flux(
+    truth: NDArray[np.float64], depth: NDArray[np.float64], rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Magnitudes, errors and detection flags for true magnitudes observed at the given 5-sigma
+    depths, with the noise drawn in flux: sky-limited noise of a fifth of the depth's flux, the
+    ``FLOOR_MAG`` systematic in quadrature. A faint star's scatter is then asymmetric in
+    magnitude, as measured, and an epoch whose measured flux is under ``DETECTION`` sigma is not
+    detected (its magnitude and error are NaN)."""
+    flux = 10 ** (-0.4 * truth)  # in units of the zero point: only ratios matter
+    sigma = np.hypot(10 ** (-0.4 * depth) / 5.0, flux * FLOOR_MAG * np.log(10) / 2.5)
+    measured = flux + rng.normal(0.0, sigma)
+    detected = measured >= DETECTION * sigma
+    safe = np.where(detected, measured, np.nan)
+    return -2.5 * np.log10(safe), 2.5 / np.log(10) * sigma / safe, detected
+
+
 def _fourier_fit(
     times: NDArray[np.float64], mag: NDArray[np.float64], weight: NDArray[np.float64], period: float
 ) -> tuple[float, float, float, float, float]:

@@ -80,7 +80,9 @@ def ingest(
             release = recipe.build(version, sources, Path(tmp))
             release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
             if recipe.benchmarked(version):
-                report(f"{recipe.name} {version}: running {len(recipe.baselines)} baselines")
+                report(
+                    f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines"
+                )
                 release = with_baselines(recipe, release, Path(tmp))
             outcome = publish(release, store, storage)
         report(f"{recipe.name} {version}: {outcome.status}")

@@ -63,7 +63,7 @@ def rebuild(
     release = recipe.build(version, sources, workdir)
     release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
     if recipe.benchmarked(version):
-        report(f"{recipe.name} {version}: running {len(recipe.baselines)} baselines")
+        report(f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines")
         release = with_baselines(recipe, release, workdir)
     _, _, assets = release_records(release)
     return {a.path: a.sha256 for a in assets}

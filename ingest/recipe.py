@@ -25,6 +25,9 @@ class Recipe(ABC):
     sources: ClassVar[tuple[PackageSource, ...]]
     baselines: ClassVar[dict[str, str]] = {}
     """Example implementations: name -> ``module:Class`` of a ``Baseline``, imported on use."""
+    trivial: ClassVar[str | None] = None
+    """The trivial baseline (a name in ``baselines.base.TRIVIAL``) of versions with extension
+    v1.2.0 or later; None: the task's default (``baselines.trivial.for_task``)."""
     first_benchmarked: ClassVar[str | None] = None
     """The first version published with baselines, scores and a card (None: every version)."""
     statuses: ClassVar[dict[str, tuple[str, str, str | None]]] = {}
@@ -37,6 +40,11 @@ class Recipe(ABC):
 
         ``sources`` maps each source's package name to its verified local file.
         """
+
+    def baselines_of(self, version: str) -> dict[str, str]:
+        """The example implementations published with ``version`` (``baselines`` unless a
+        version changed them)."""
+        return dict(self.baselines)
 
     def check_version(self, version: str, drafts: bool = False) -> None:
         """Refuse a version the recipe does not publish (or, with ``drafts``, build)."""

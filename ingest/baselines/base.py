@@ -32,6 +32,9 @@ class Baseline(ABC):
     """``domain-reference`` (the field's traditional method), ``ml`` or ``trivial``."""
     description: ClassVar[str]
     seed: ClassVar[int] = 0
+    reads_validation: ClassVar[bool] = False
+    """Whether ``fit`` reads the validation split (to set thresholds, say): it then counts among
+    the splits the baseline learnt from."""
 
     def __init__(
         self, classes: Sequence[str], unknown_label: str | None = None, target: str = "label"
@@ -49,6 +52,11 @@ class Baseline(ABC):
     @abstractmethod
     def predict(self, data: xr.Dataset) -> Answers:
         """Answers for every example of ``data``."""
+
+    def diagnostics(self, data: xr.Dataset) -> dict[str, float]:
+        """What a domain expert checks the method by on ``data``, beside its scores (for a
+        template matcher, the redshifts it recovers); none by default."""
+        return {}
 
 
 def model_answers(model: Any, inputs: NDArray[np.float64], classes: Sequence[str]) -> Answers:
@@ -68,6 +76,7 @@ def load(target: str) -> type[Baseline]:
 
 TRIVIAL = {
     "majority-class": "astrobench.ingest.baselines.trivial:MajorityClass",
+    "class-prior": "astrobench.ingest.baselines.trivial:ClassPrior",
     "median-target": "astrobench.ingest.baselines.trivial:MedianTarget",
 }
 """The trivial baselines every benchmark may be scored against, by name."""

@@ -64,10 +64,15 @@ def flatten(
     return out, (first, last)
 
 
-def _spectra(data: xr.Dataset, redshift: bool) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
-    """Flattened spectra of a split (in the rest frame if ``redshift``) and their bin ranges."""
+def _spectra(
+    data: xr.Dataset, redshift: bool, mask: bool = False
+) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+    """Flattened spectra of a split (in the rest frame if ``redshift``; with telluric and sky
+    bands left out if ``mask``) and their bin ranges."""
     wavelength = np.asarray(data["wavelength"].values, dtype=float)
     flux = np.asarray(data["flux"].values, dtype=float)
+    if mask:
+        flux = np.stack([masked(wavelength, f) for f in flux]) if len(flux) else flux
     z = np.asarray(data["redshift"].values, dtype=float) if redshift else np.zeros(len(flux))
     pairs = [flatten(wavelength / (1 + zi), f) for zi, f in zip(z, flux, strict=True)]
     return np.stack([p[0] for p in pairs]), np.array([p[1] for p in pairs])
@@ -94,17 +99,23 @@ class TemplateCrossCorrelation(Baseline):
         self.template_class = np.asarray(chosen["label"].values).astype(str)
         self.template_object = np.asarray(chosen["object_id"].values)
 
-    def _rlap(self, spectrum: NDArray[np.float64], span: tuple[int, int]) -> NDArray[np.float64]:
-        """Best rlap of every template against one observed spectrum."""
+    def _correlate(
+        self,
+        spectrum: NDArray[np.float64],
+        span: tuple[int, int],
+        window: tuple[int, int] | None = None,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int_]]:
+        """rlap, lap (overlap in ln wavelength) and lag of every template's best match against
+        one observed spectrum, its peak sought among lags 0 to ``MAX_LAG`` or in ``window``."""
         correlation = (
             np.fft.irfft(
                 np.fft.rfft(spectrum, n=2 * LOG_BINS)[None] * self.template_fft, n=2 * LOG_BINS
             )
             / LOG_BINS
         )
-        window = correlation[:, : MAX_LAG + 1]
-        lag = window.argmax(axis=1)
-        height = window[np.arange(len(lag)), lag]
+        first, last = window or (0, MAX_LAG + 1)
+        lag = first + correlation[:, first:last].argmax(axis=1)
+        height = correlation[np.arange(len(lag)), lag]
         offsets = np.arange(1, LOG_BINS // 2)
         right = np.take_along_axis(correlation, (lag[:, None] + offsets) % (2 * LOG_BINS), axis=1)
         left = np.take_along_axis(correlation, (lag[:, None] - offsets) % (2 * LOG_BINS), axis=1)
@@ -113,7 +124,11 @@ class TemplateCrossCorrelation(Baseline):
         start = np.maximum(span[0], self.ranges[:, 0] + lag)
         end = np.minimum(span[1], self.ranges[:, 1] + lag)
         lap = np.clip(end - start, 0, None) * STEP
-        return np.asarray(r * lap, dtype=float)
+        return np.asarray(r * lap, dtype=float), np.asarray(lap, dtype=float), lag
+
+    def _rlap(self, spectrum: NDArray[np.float64], span: tuple[int, int]) -> NDArray[np.float64]:
+        """Best rlap of every template against one observed spectrum."""
+        return self._correlate(spectrum, span)[0]
 
     def predict(self, data: xr.Dataset) -> Answers:
         spectra, ranges = _spectra(data, redshift=False)
@@ -127,6 +142,168 @@ class TemplateCrossCorrelation(Baseline):
                 scores[i, k] = max(float(mine.max()), 0.0) if mine.size else 0.0
         labels = np.array(self.classes, dtype=object)[scores.argmax(axis=1)]
         return Answers(labels=labels, scores=scores)
+
+
+TELLURIC = ((6860.0, 6930.0), (7575.0, 7700.0))
+"""Observed-frame telluric O2 bands (B and A), Angstrom, masked before correlation."""
+SKY = ((5570.0, 5585.0), (5885.0, 5900.0), (6295.0, 6305.0), (6358.0, 6370.0))
+"""Observed-frame night-sky lines ([O I] 5577, Na D, [O I] 6300, 6364), Angstrom, masked."""
+RLAP_MIN, LAP_MIN = 5.0, 0.4
+"""SNID's defaults (Blondin & Tonry 2007): a match counts only with rlap >= 5 and an overlap
+of at least 0.4 in ln(wavelength); a spectrum with no such match is 'no match'."""
+HOST_LAG = 3
+"""Bins (0.0013 in ln(1 + z) each) either side of the host redshift's lag that correlation
+searches, where the redshift is known (SNID's forced redshift)."""
+VOTES = 10
+"""Good matches that vote on the type, best rlap first."""
+TEMPLATE_SNR = 1.0
+"""Least signal-to-noise (``snr``) of a training spectrum used as a template: about the
+median of the training spectra, so the better half are templates."""
+SMOOTH_BINS = 5
+RECOVERED_DZ = 0.02
+"""A redshift from the best match within this of the host's counts as recovered."""
+
+
+BANDPASS = (1, 4, LOG_BINS // 12, LOG_BINS // 10)
+"""SNID's default Fourier bandpass (wavenumbers k1 = 1, k2 = 4, k3 = nw/12, k4 = nw/10 for nw
+log bins): a cosine rise from k1 to k2 removes what continuum division left, a cosine fall from
+k3 to k4 the pixel noise."""
+
+
+def bandpass() -> NDArray[np.float64]:
+    """SNID's bandpass on the real FFT of a zero-padded (2 x LOG_BINS) spectrum."""
+    k = np.arange(LOG_BINS + 1) / 2  # rfft index -> wavenumber per LOG_BINS
+    k1, k2, k3, k4 = BANDPASS
+    rise = 0.5 * (1 - np.cos(np.pi * np.clip((k - k1) / (k2 - k1), 0, 1)))
+    fall = 0.5 * (1 + np.cos(np.pi * np.clip((k - k3) / (k4 - k3), 0, 1)))
+    return np.asarray(rise * fall, dtype=float)
+
+
+def _one_per_object(order: NDArray[np.int_], objects: NDArray[np.generic]) -> NDArray[np.int_]:
+    """``order`` (template indices, best first) keeping only each supernova's best template,
+    so that one supernova with many spectra casts one vote."""
+    _, first = np.unique(objects[order], return_index=True)
+    return np.asarray(order[np.sort(first)], dtype=np.int_)
+
+
+def masked(wavelength: NDArray[np.float64], flux: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``flux`` with telluric and sky bands (observed frame) set to NaN."""
+    out = flux.copy()
+    for low, high in (*TELLURIC, *SKY):
+        out[(wavelength >= low) & (wavelength <= high)] = np.nan
+    return out
+
+
+def snr(flat: NDArray[np.float64], span: tuple[int, int]) -> float:
+    """Signal-to-noise of a flattened spectrum: the rms of its smoothed features over the rms of
+    what smoothing removes."""
+    values = flat[span[0] : span[1]]
+    if values.size < 4 * SMOOTH_BINS:
+        return 0.0
+    smooth = np.convolve(values, np.ones(SMOOTH_BINS) / SMOOTH_BINS, mode="same")
+    noise = float(np.std(values - smooth))
+    return float(np.std(smooth)) / noise if noise > 0 else 0.0
+
+
+class SnidTemplates(TemplateCrossCorrelation):
+    """Template cross-correlation as spectroscopists run SNID: high-S/N smoothed templates,
+    telluric and sky bands masked, the host redshift where known, rlap and lap cuts that allow
+    'no match', and a vote of the best matches."""
+
+    name: ClassVar[str] = "snid-templates"
+    kind: ClassVar[str] = "domain-reference"
+    description: ClassVar[str] = (
+        "Template cross-correlation in the manner of SNID (Blondin & Tonry 2007): log-wavelength "
+        "binning, pseudo-continuum division and apodisation; telluric O2 bands and night-sky "
+        "lines masked; templates are the training spectra with S/N of at least "
+        f"{TEMPLATE_SNR:g}, smoothed and moved to their rest frame; correlation at the host "
+        f"redshift where it is known (else over 0 to {Z_MAX}); matches count with rlap >= "
+        f"{RLAP_MIN:g} and lap >= {LAP_MIN:g}, and the {VOTES} best vote on the type, weighted "
+        "by rlap. With no match the answer is 'unknown'. The templates are this benchmark's own "
+        "training spectra, not SNID's template library."
+    )
+    rlap_min: ClassVar[float] = RLAP_MIN
+    template_snr: ClassVar[float] = TEMPLATE_SNR
+    filtered: ClassVar[bool] = True
+    """Whether SNID's bandpass filter is applied (``bench/ablations.py`` turns it off)."""
+
+    def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
+        known = np.isfinite(np.asarray(train["redshift"].values, dtype=float))
+        chosen = train.isel(spectrum=np.flatnonzero(known))
+        flats, ranges = _spectra(chosen, redshift=True, mask=True)
+        quality = np.array(
+            [snr(f, (int(a), int(b))) for f, (a, b) in zip(flats, ranges, strict=True)]
+        )
+        keep = quality >= self.template_snr
+        kernel = np.ones(SMOOTH_BINS) / SMOOTH_BINS
+        self.templates = np.stack([np.convolve(f, kernel, mode="same") for f in flats[keep]])
+        self.ranges = ranges[keep]
+        # SNID's bandpass filter on both spectrum and template: folded into the template side
+        self.template_fft = np.conj(np.fft.rfft(self.templates, n=2 * LOG_BINS))
+        if self.filtered:
+            self.template_fft = self.template_fft * bandpass() ** 2
+        self.template_class = np.asarray(chosen["label"].values).astype(str)[keep]
+        self.template_object = np.asarray(chosen["object_id"].values)[keep]
+
+    def _matches(
+        self, spectrum: NDArray[np.float64], span: tuple[int, int], z: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """rlap, lap and redshift of every template's best match, at the host redshift where
+        ``z`` is finite."""
+        window = None
+        if np.isfinite(z):
+            centre = round(float(np.log1p(z)) / STEP)
+            window = (max(0, centre - HOST_LAG), centre + HOST_LAG + 1)
+        rlap, lap, lag = self._correlate(spectrum, span, window)
+        return rlap, lap, np.expm1(lag * STEP)
+
+    def predict(self, data: xr.Dataset) -> Answers:
+        spectra, ranges = _spectra(data, redshift=False, mask=True)
+        objects = np.asarray(data["object_id"].values)
+        redshift = np.asarray(data["redshift"].values, dtype=float)
+        unknown = self.unknown_label or "unknown"
+        labels = np.full(len(spectra), unknown, dtype=object)
+        scores = np.zeros((len(spectra), len(self.classes)))
+        for i, (spectrum, span) in enumerate(zip(spectra, ranges, strict=True)):
+            rlap, lap, _ = self._matches(spectrum, (int(span[0]), int(span[1])), redshift[i])
+            rlap[self.template_object == objects[i]] = -np.inf  # never match itself
+            good = np.flatnonzero((rlap >= self.rlap_min) & (lap >= LAP_MIN))
+            best = _one_per_object(good[np.argsort(rlap[good])[::-1]], self.template_object)
+            best = best[:VOTES]
+            if best.size:  # the share of the votes, weighted by rlap
+                weight = rlap[best]
+                labels[i] = self.classes[int(self._shares(weight, best).argmax())]
+            else:  # no match: the answer is 'unknown'; scores share the best rlap of each class
+                best = _one_per_object(np.argsort(rlap)[::-1], self.template_object)
+                best = best[np.isfinite(rlap[best])]
+                weight = np.clip(rlap[best], 0.0, None)
+            scores[i] = self._shares(weight, best)
+        return Answers(labels=labels, scores=scores)
+
+    def _shares(self, weight: NDArray[np.float64], chosen: NDArray[np.int_]) -> NDArray[np.float64]:
+        """Each class's share of ``weight`` over the ``chosen`` templates (equal if none)."""
+        totals = np.array([weight[self.template_class[chosen] == c].sum() for c in self.classes])
+        if totals.sum() <= 0:
+            return np.full(len(self.classes), 1 / len(self.classes))
+        return np.asarray(totals / totals.sum(), dtype=float)
+
+    def diagnostics(self, data: xr.Dataset) -> dict[str, float]:
+        """How often the best match's redshift, searched freely from 0 to ``Z_MAX``, is the
+        host's within ``RECOVERED_DZ``: the redshift-recovery check of a template matcher."""
+        spectra, ranges = _spectra(data, redshift=False, mask=True)
+        objects = np.asarray(data["object_id"].values)
+        redshift = np.asarray(data["redshift"].values, dtype=float)
+        known = np.flatnonzero(np.isfinite(redshift))
+        right = 0
+        for i in known:
+            rlap, lap, z = self._matches(spectra[i], (int(ranges[i][0]), int(ranges[i][1])), np.nan)
+            rlap[self.template_object == objects[i]] = -np.inf
+            rlap[lap < LAP_MIN] = -np.inf
+            right += bool(abs(z[int(np.argmax(rlap))] - redshift[i]) <= RECOVERED_DZ)
+        return {
+            "redshift_recovered": right / known.size if known.size else float("nan"),
+            "redshift_known": float(known.size),
+        }
 
 
 def normalised_flux(data: xr.Dataset) -> NDArray[np.float64]:

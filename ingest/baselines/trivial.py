@@ -1,7 +1,8 @@
 """Trivial baselines: what a method must beat to have learnt anything from the inputs.
 
-Classification answers the most common training class, with the training class frequencies as
-scores (so ROC-AUC is 0.5); regression answers the median training target. Every benchmark
+Classification answers the most common training class, or guesses classes at their training
+frequencies where no class dominates; both give the training class frequencies as scores (so
+ROC-AUC is 0.5). Regression answers the median training target. Every benchmark
 published with extension v1.2.0 or later carries one, beside its domain reference and ML model.
 """
 
@@ -14,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from astrobench.ingest.baselines.base import Answers, Baseline
+from astrobench.ingest.splits import unit_hash
 
 
 class MajorityClass(Baseline):
@@ -37,6 +39,25 @@ class MajorityClass(Baseline):
         return Answers(np.full(n, majority, dtype=object), np.tile(self.prior, (n, 1)))
 
 
+class ClassPrior(MajorityClass):
+    name: ClassVar[str] = "class-prior"
+    kind: ClassVar[str] = "trivial"
+    description: ClassVar[str] = (
+        "Guesses a class for every example at the training class frequencies (seeded by the "
+        "example's id, so the same example gets the same guess in every split), with those "
+        "frequencies as scores: the floor any classifier must beat where the classes are "
+        "balanced and 'the most common class' would be an arbitrary tie-break."
+    )
+
+    def predict(self, data: xr.Dataset) -> Answers:
+        (dim,) = data[self.target].dims
+        ids = [str(v) for v in data[dim].values.tolist()]
+        draws = np.array([unit_hash(f"{self.name}/{self.seed}/{i}") for i in ids])
+        picks = np.searchsorted(np.cumsum(self.prior), draws * self.prior.sum(), side="right")
+        labels = np.array(self.classes, dtype=object)[np.minimum(picks, len(self.classes) - 1)]
+        return Answers(labels, np.tile(self.prior, (len(ids), 1)))
+
+
 class MedianTarget(Baseline):
     name: ClassVar[str] = "median-target"
     kind: ClassVar[str] = "trivial"
@@ -55,5 +76,5 @@ class MedianTarget(Baseline):
 
 
 def for_task(task: str) -> type[Baseline]:
-    """The trivial baseline of a task."""
+    """The default trivial baseline of a task."""
     return MedianTarget if task == "regression" else MajorityClass

@@ -6,6 +6,7 @@ statistics), which the recipe computes from each light curve with ``lightcurves.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -17,6 +18,8 @@ from astrobench.ingest.baselines.base import Answers, Baseline, model_answers
 PL_TOLERANCE = 3.0
 """A star in the Cepheid period range is a classical Cepheid only within this many standard
 deviations of the period-luminosity relation fitted on the training stars."""
+RANGE_MARGIN = 0.2
+"""How far (dex in period) beyond its training stars' periods a relation still applies."""
 REJECT_QUANTILE = 0.05
 """The forest answers 'unknown' below the class probability that this fraction of correctly
 classified validation stars fall under."""
@@ -32,34 +35,53 @@ FIELD_DEPTH = {"LMC": 0.0, "SMC": 0.15, "BLG": np.nan}
 """Spread of distance moduli within a field (mag), added to the relation's scatter: the SMC is
 deep along the line of sight; the bulge field's Cepheids lie at all distances through the
 disk, so there the relation cannot classify and the light-curve shape does (NaN)."""
-F_R21 = 0.25
-"""Without a distance, a Cepheid with R21 at least this is fundamental-mode (90% of OGLE-III
-ones), else first-overtone (90% of those lie below)."""
-OSARG_BRIGHTER = 17.0 - DISTANCE_MODULI["LMC"]
-"""A star with no detected variability is a small-amplitude red giant when brighter than this
-absolute I magnitude (I = 17 in the LMC)."""
+OSARG_BRIGHTER = 17.0
+"""Without the catalogue colour (1.0.0), a star with no detected variability is a
+small-amplitude red giant when brighter than this apparent I magnitude, which holds in the LMC
+only. With it, the limits are fitted on the training stars (``PeriodAmplitudeCuts.fit``)."""
+GIANT_QUANTILE = 0.99
+"""Fitted brightness limit of a small-amplitude red giant: the absolute Wesenheit index (and
+absolute I, for stars without V) that this fraction of training OSARGs are brighter than."""
 
 
 def _column(data: xr.Dataset, name: str) -> NDArray[np.float64]:
     return np.asarray(data[name].values, dtype=float)
 
 
-def _luminosities(
-    data: xr.Dataset,
-) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
-    """The magnitude the period-luminosity relation is fitted in, which stars are bright enough
-    to be red giants, and the spread of distances in each star's field (``FIELD_DEPTH``).
-    Where the file carries the catalogue colour, the first is the absolute Wesenheit index and
-    brightness is absolute (each field's distance modulus removed); in files without it
-    (1.0.0), both read the apparent mean I magnitude, which holds in the LMC only."""
+@dataclass(frozen=True)
+class Luminosities:
+    """What the domain reference reads of a star's brightness."""
+
+    relation: NDArray[np.float64]
+    """The magnitude the period-luminosity relation is fitted in: the absolute Wesenheit index
+    where the file carries the catalogue colour, else (1.0.0) the apparent mean I magnitude,
+    which holds in the LMC only."""
+    absolute_i: NDArray[np.float64]
+    """Mean I less the field's distance modulus (the apparent magnitude without a colour)."""
+    depth: NDArray[np.float64]
+    """Spread of distance moduli in each star's field (``FIELD_DEPTH``)."""
+
+
+def _luminosities(data: xr.Dataset) -> Luminosities:
     mag = _column(data, "mean_mag")
     if "v_minus_i" not in data:
-        return mag, mag < 17.0, np.zeros_like(mag)
+        return Luminosities(mag, mag, np.zeros_like(mag))
     fields = [str(f) for f in data["field"].values]
     modulus = np.array([DISTANCE_MODULI.get(f, np.nan) for f in fields])
     depth = np.array([FIELD_DEPTH.get(f, np.nan) for f in fields])
     wesenheit = mag - WESENHEIT * _column(data, "v_minus_i") - modulus
-    return wesenheit, mag - modulus < OSARG_BRIGHTER, depth
+    return Luminosities(wesenheit, mag - modulus, depth)
+
+
+def _separating(low: NDArray[np.float64], high: NDArray[np.float64]) -> float:
+    """The threshold t that best separates two samples (``low`` below t, ``high`` at or above
+    it), by balanced accuracy; ties go to the midpoint of the best run."""
+    low, high = low[np.isfinite(low)], high[np.isfinite(high)]
+    edges = np.unique(np.concatenate([low, high]))
+    cuts = (edges[:-1] + edges[1:]) / 2
+    score = (low[:, None] < cuts).mean(axis=0) + (high[:, None] >= cuts).mean(axis=0)
+    best = np.flatnonzero(score == score.max())
+    return float((cuts[best[0]] + cuts[best[-1]]) / 2)
 
 
 def _clipped(
@@ -94,12 +116,26 @@ class PeriodAmplitudeCuts(Baseline):
 
     absolute = False
     """Whether the data give absolute magnitudes (the catalogue colour and field)."""
+    f_r21 = np.nan
+    """Fitted: without a distance, a Cepheid with R21 at least this is fundamental-mode."""
+    giant_w = giant_i = np.nan
+    """Fitted: brightness limits of a small-amplitude red giant (``GIANT_QUANTILE``)."""
 
     def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
         log_period = np.log10(_column(train, "period"))
-        mag, _, _ = _luminosities(train)
+        lum = _luminosities(train)
+        mag = lum.relation
         labels = train["label"].values
+        if "v_minus_i" in train:  # every threshold from the training stars
+            r21 = _column(train, "r21")
+            self.f_r21 = _separating(r21[labels == "Cep-1O"], r21[labels == "Cep-F"])
+            giants = labels == "OSARG"
+            if giants.any():
+                self.giant_w = float(np.nanquantile(mag[giants], GIANT_QUANTILE))
+                self.giant_i = float(np.nanquantile(lum.absolute_i[giants], GIANT_QUANTILE))
         self.relations: dict[str, tuple[float, float, float]] = {}
+        self.ranges: dict[str, tuple[float, float]] = {}
+        """log10 periods each relation was fitted over (see ``_on_relation``)."""
         for cls in ("Cep-F", "Cep-1O"):
             chosen = (labels == cls) & np.isfinite(log_period) & np.isfinite(mag)
             chosen &= (log_period > 0) & (log_period < np.log10(50))  # drop aliased periods
@@ -108,14 +144,20 @@ class PeriodAmplitudeCuts(Baseline):
             slope, intercept = np.polyfit(log_period[chosen], mag[chosen], 1)
             scatter = float(np.std(mag[chosen] - (intercept + slope * log_period[chosen])))
             self.relations[cls] = (float(slope), float(intercept), scatter)
+            self.ranges[cls] = (float(log_period[chosen].min()), float(log_period[chosen].max()))
 
     def predict(self, data: xr.Dataset) -> Answers:
         period = _column(data, "period")
         amplitude = _column(data, "amplitude")
         r21 = _column(data, "r21")
         power = _column(data, "ls_power")
-        mag, bright, depth = _luminosities(data)
+        lum = _luminosities(data)
+        mag, depth = lum.relation, lum.depth
         self.absolute = "v_minus_i" in data
+        if self.absolute:  # the reddening-free index where V is known, else absolute I
+            bright = np.where(np.isfinite(mag), mag < self.giant_w, lum.absolute_i < self.giant_i)
+        else:
+            bright = mag < OSARG_BRIGHTER
         unknown = self.unknown_label or "unknown"
         labels = np.full(period.size, unknown, dtype=object)
         for i in range(period.size):
@@ -154,15 +196,23 @@ class PeriodAmplitudeCuts(Baseline):
                 return "RRd"  # a second mode leaves power out of the main peak
             return "RRc"
         if not np.isfinite(depth):  # no distance in this field: the shape decides
-            return "Cep-F" if r21 >= F_R21 else "Cep-1O"
+            return "Cep-F" if r21 >= self.f_r21 else "Cep-1O"
         return self._on_relation(p, mag, depth)
 
     def _on_relation(self, p: float, mag: float, depth: float) -> str | None:
-        """The Cepheid mode whose period-luminosity relation the star lies on, if any."""
+        """The Cepheid mode whose period-luminosity relation the star lies on, if any. With
+        absolute magnitudes a relation is not extrapolated beyond the periods it was fitted
+        over: below them, RR Lyrae stars of a metal-poor field lie on its extension."""
         distances = {
             cls: abs(mag - (intercept + slope * np.log10(p))) / np.hypot(scatter, depth)
             for cls, (slope, intercept, scatter) in self.relations.items()
+            if not self.absolute
+            or self.ranges[cls][0] - RANGE_MARGIN
+            <= np.log10(p)
+            <= self.ranges[cls][1] + RANGE_MARGIN
         }
+        if not distances:
+            return None
         near = min(distances, key=lambda cls: distances[cls])
         return near if distances[near] <= PL_TOLERANCE else None
 
@@ -172,6 +222,7 @@ class FeatureForest(Baseline):
 
     name: ClassVar[str] = "random-forest"
     kind: ClassVar[str] = "ml"
+    reads_validation: ClassVar[bool] = True  # the abstention threshold
     description: ClassVar[str] = (
         "scikit-learn RandomForestClassifier (300 trees, balanced class weights) on log period "
         "and the Fourier and shape features, without the mean magnitude, which encodes the "

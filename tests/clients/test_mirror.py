@@ -31,8 +31,8 @@ from astrobench.transfer import Retry
 from tests.catalog.factories import make_release
 from tests.clients.flaky import Faults, flaky_proxy
 
-ITEMS = 2 + 3 + 4 + 4 + 8
-"""Items of every version: sn-spectra 1.0.0 to 1.3.0, ogle3-variables 1.0.0."""
+ITEMS = 2 + 3 + 4 + 4 + 4 + 8 + 12
+"""Items of every version: sn-spectra 1.0.0 to 2.0.0, ogle3-variables 1.0.0 and 2.0.0."""
 QUICK = Retry(attempts=2, backoff=0.01)
 
 
@@ -88,7 +88,7 @@ def test_mirror_is_a_complete_verified_static_catalogue(
     expected = source_assets(server)
     first = mirror(server, str(tmp_path))
     assert first.copied == len(expected) and first.skipped == 0
-    assert sorted(first.versions)[0] == "ogle3-variables 1.0.0" and len(first.versions) == 5
+    assert sorted(first.versions)[0] == "ogle3-variables 1.0.0" and len(first.versions) == 7
     assert check_tree(tmp_path, expected, validator) == ITEMS
     again = mirror(server, str(tmp_path))
     assert again.copied == 0 and again.skipped == len(expected)
@@ -109,18 +109,18 @@ def test_latest_only_then_the_rest_of_one_dataset(
         [*run, "--versions", "latest", "--datasets", "sn-spectra"], capture_output=True, text=True
     )
     assert latest.returncode == 0, latest.stderr
-    assert sorted(p.name for p in (tmp_path / "sn-spectra").iterdir() if p.is_dir()) == ["1.3.0"]
+    assert sorted(p.name for p in (tmp_path / "sn-spectra").iterdir() if p.is_dir()) == ["2.0.0"]
     assert not (tmp_path / "ogle3-variables").exists()
-    collection = json.loads((tmp_path / "sn-spectra/1.3.0/collection.json").read_text())
+    collection = json.loads((tmp_path / "sn-spectra/2.0.0/collection.json").read_text())
     predecessor = next(ln for ln in collection["links"] if ln["rel"] == "predecessor-version")
     assert predecessor["href"].startswith(server)  # not mirrored: points at the source
     everything = subprocess.run(
         [*run, "--datasets", "sn-spectra"], capture_output=True, text=True, check=True
     )
-    assert "4 versions" in everything.stdout and "already there" in everything.stdout
-    collection = json.loads((tmp_path / "sn-spectra/1.3.0/collection.json").read_text())
+    assert "5 versions" in everything.stdout and "already there" in everything.stdout
+    collection = json.loads((tmp_path / "sn-spectra/2.0.0/collection.json").read_text())
     predecessor = next(ln for ln in collection["links"] if ln["rel"] == "predecessor-version")
-    assert predecessor["href"] == "../1.2.0/collection.json"
+    assert predecessor["href"] == "../1.3.0/collection.json"
     bad = subprocess.run([*run, "--versions", "some"], capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
     unknown = subprocess.run([*run, "--datasets", "sn-spectrum"], capture_output=True, text=True)
@@ -205,11 +205,11 @@ def test_mirror_to_s3_and_serve_it_read_only(server: str, s3_root: str, tmp_path
 
     dest = s3_root.replace("/assets", "/mirror")
     first = mirror(server, dest, datasets=["sn-spectra"], versions="latest")
-    assert first.versions == ["sn-spectra 1.3.0"] and first.copied > 0
+    assert first.versions == ["sn-spectra 2.0.0"] and first.copied > 0
     fs = s3fs.S3FileSystem(skip_instance_cache=True)
     bucket = dest.removeprefix("s3://")
     assert fs.exists(f"{bucket}/catalog.json") and fs.exists(
-        f"{bucket}/sn-spectra/1.3.0/collection.json"
+        f"{bucket}/sn-spectra/2.0.0/collection.json"
     )
     assert mirror(server, dest, datasets=["sn-spectra"], versions="latest").copied == 0
     env = {"ASTROBENCH_DATA_DIR": str(tmp_path)}
@@ -218,7 +218,7 @@ def test_mirror_to_s3_and_serve_it_read_only(server: str, s3_root: str, tmp_path
         source = astrobench.Client(server).split_item("sn-spectra", None, "test")
         assert item["assets"]["data"]["file:checksum"] == source["assets"]["data"]["file:checksum"]
         with astrobench.open("sn-spectra", split="test", url=url) as ds:
-            assert ds.attrs["dataset_version"] == "1.3.0"
+            assert ds.attrs["dataset_version"] == "2.0.0"
 
 
 def test_a_served_mirror_is_read_only_and_registers_as_alternate(
@@ -277,7 +277,9 @@ def test_a_served_mirror_is_read_only_and_registers_as_alternate(
             other = astrobench.Client(server).split_item("ogle3-variables", None, "test")
             assert "alternate" not in other["assets"]["data"]
             [listed] = httpx.get(server + "/mirrors").json()["mirrors"]
-            assert listed["versions"] == {"sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]}
+            assert listed["versions"] == {
+                "sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"]
+            }
             faults = Faults(unavailable=10**6, matches=assets)
             with flaky_proxy(server, faults) as proxy:
                 with astrobench.open("sn-spectra", "1.2", "train", url=proxy) as ds:

@@ -24,7 +24,7 @@ def test_transient_errors_are_retried_with_backoff(server: str) -> None:
     faults = Faults(unavailable=3)
     with flaky_proxy(server, faults) as proxy:
         versions = astrobench.Client(proxy).versions("sn-spectra")
-    assert [v["version"] for v in versions][-1] == "1.3.0"
+    assert [v["version"] for v in versions][-1] == "2.0.0"
     assert faults.seen["unavailable"] == 3
 
 

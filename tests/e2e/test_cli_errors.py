@@ -51,7 +51,7 @@ def test_an_unknown_split_or_version_names_those_that_exist(server: str, tmp_pat
     )
     assert code == 1 and "no split 'tset'" in line and "test-highz" in line
     code, line = run_cli("lint", "sn-spectra", "--version", "9", "--url", server)
-    assert code == 1 and "1.0.0, 1.1.0, 1.2.0, 1.3.0" in line
+    assert code == 1 and "1.0.0, 1.1.0, 1.2.0, 1.3.0, 2.0.0" in line
 
 
 @pytest.mark.parametrize("command", ["search", "versions sn-spectra"])

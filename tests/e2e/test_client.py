@@ -29,7 +29,7 @@ def test_open_reads_one_spectrum_lazily(server: str) -> None:
 
 def test_latest_and_exact_versions(server: str) -> None:
     with astrobench.open("sn-spectra", split="test-highz", url=server) as latest:
-        assert latest.attrs["dataset_version"] == "1.3.0"
+        assert latest.attrs["dataset_version"] == "2.0.0"
     with astrobench.open("sn-spectra", version="1.0.0", split="test", url=server) as old:
         assert old.attrs["dataset_version"] == "1.0.0"
 
@@ -37,7 +37,7 @@ def test_latest_and_exact_versions(server: str) -> None:
 def test_client_versions_and_search(server: str) -> None:
     client = astrobench.Client(server)
     versions = client.versions("sn-spectra")
-    assert [v["version"] for v in versions] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    assert [v["version"] for v in versions] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"]
     items = list(client.search(collections=["sn-spectra"]).items())
     assert {i.properties["bench:split"] for i in items} == {
         "train",
@@ -52,7 +52,7 @@ def test_pystac_client_searches_the_catalogue(server: str) -> None:
     items = list(catalog.search(collections=["sn-spectra"], max_items=10).items())
     assert len(items) == 4 and all(i.collection_id == "sn-spectra" for i in items)
     collection = items[0].get_collection()
-    assert collection.extra_fields["version"] == "1.3.0"
+    assert collection.extra_fields["version"] == "2.0.0"
     assert sorted(c.id for c in catalog.get_collections()) == ["ogle3-variables", "sn-spectra"]
 
 
@@ -63,7 +63,7 @@ def test_errors_carry_what_exists(server: str) -> None:
     assert unknown.value.suggestions == ["sn-spectra"]
     with pytest.raises(astrobench.VersionNotFound) as missing:
         astrobench.open("sn-spectra", version="1.4", split="train", url=server)
-    assert missing.value.available == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    assert missing.value.available == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"]
     with pytest.raises(astrobench.SplitNotFound) as split:
         client.open("sn-spectra", "1.0", "validation")
     assert split.value.available == ["train", "test"]
@@ -124,7 +124,7 @@ def test_cli_lists_versions(server: str) -> None:
         check=True,
     )
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    assert [line.split()[0] for line in lines] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"]
 
 
 def test_importing_astrobench_is_light() -> None:

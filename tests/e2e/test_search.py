@@ -36,11 +36,12 @@ def test_filter_text_and_json(stac: Client, method: str) -> None:
             "op": "and",
             "args": [
                 {"op": "=", "args": [{"property": "bench:role"}, "robustness"]},
-                {"op": "between", "args": [{"property": "bench:count"}, 10, 150]},
+                {"op": "=", "args": [{"property": "bench:modality"}, "spectrum"]},
+                {"op": "between", "args": [{"property": "bench:count"}, 10, 400]},
             ],
         },
     )
-    expected = ["sn-spectra-1.3.0-test-highz"]
+    expected = ["sn-spectra-2.0.0-test-highz"]
     assert [i["id"] for i in text.items_as_dicts()] == expected
     assert [i["id"] for i in as_json.items_as_dicts()] == expected
     assert text.matched() == 1

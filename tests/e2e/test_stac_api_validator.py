@@ -81,7 +81,7 @@ ACCEPTED_WARNINGS = {
 
 ACCEPTED_STAC_CHECK = {
     r"Item name '[^']*' should only contain Searchable identifiers": "item ids embed the "
-    "version's MAJOR.MINOR.PATCH (sn-spectra-1.3.0-test), dots included",
+    "version's MAJOR.MINOR.PATCH (sn-spectra-2.0.0-test), dots included",
     r"Identifiers should consist of only lowercase characters, numbers, '_', and '-'": "the "
     "same: the dots of the version in item ids",
     r"Item file names should match their ids: '[^']*' not equal to '[^',]*": "stac-check takes "
@@ -243,7 +243,7 @@ def test_pystac_client_validates_the_catalogue_offline(server: str, tmp_path: Pa
     validated = dict(line.split() for line in done.stdout.splitlines()[1:])
     assert set(validated) >= {"sn-spectra", "ogle3-variables"}
     served = {url for outcome, url in stac_offline.fetches(tmp_path) if outcome == "served"}
-    assert f"{stac_offline.BENCHMARK_SCHEMAS}v1.1.0/schema.json" in served
+    assert f"{stac_offline.BENCHMARK_SCHEMAS}v1.2.0/schema.json" in served  # the latest's
 
 
 def test_offline_harness_serves_copies_and_refuses_the_rest(server: str, tmp_path: Path) -> None:

@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from astrobench.catalog.records import collection_record, release_records
+from astrobench.catalog.records import release_records
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import SearchQuery, Store
 from astrobench.catalog.validate import check
 from astrobench.ingest import lightcurves as lc
-from astrobench.ingest.benchmarking import with_baselines
 from astrobench.ingest.recipe import get_recipe
 from astrobench.ingest.recipes import ogle3_variables as o
 
@@ -61,17 +60,34 @@ def test_noise_grows_towards_the_survey_depth() -> None:
     assert errors[2] == pytest.approx(np.hypot(2.5 / np.log(10) / 5, lc.FLOOR_MAG))
 
 
+def test_noise_drawn_in_flux_leaves_out_non_detections() -> None:
+    """At the 5-sigma depth a star is measured above 5 sigma half the time; the others are left
+    out, as survey light-curve tables leave them. Faint detections scatter asymmetrically in
+    magnitude (brighter, by selection), bright ones with the error their flux noise implies."""
+    rng = np.random.default_rng(3)
+    depth = np.full(20000, 20.5)
+    for truth, share in ((20.5, 0.5), (23.0, 0.0), (17.0, 1.0)):
+        mag, err, detected = lc.observe_flux(np.full(20000, truth), depth, rng)
+        assert detected.mean() == pytest.approx(share, abs=0.02), truth
+        assert np.isnan(mag[~detected]).all() and np.isnan(err[~detected]).all()
+    mag, err, detected = lc.observe_flux(np.full(20000, 20.5), depth, rng)
+    assert np.median(mag[detected]) < 20.5 - 0.1  # only the upward fluctuations are kept
+    mag, err, _ = lc.observe_flux(np.full(20000, 17.0), depth, rng)
+    expected = lc.error(np.array([17.0]), np.array([20.5]))[0]
+    assert np.std(mag) == pytest.approx(expected, rel=0.05)
+    assert np.median(err) == pytest.approx(expected, rel=0.05)
+
+
 def test_too_short_light_curves_give_nan_features() -> None:
     features = lc.features(np.arange(4.0), np.ones(4), np.full(4, 0.1))
     assert features["n_obs"] == 4 and np.isnan(features["period"])
 
 
-@pytest.fixture(scope="module")
-def published(catalogue: CatalogSettings) -> dict[str, xr.Dataset]:
-    """1.0.0's split files, as the session's catalogue published them."""
+def _published(catalogue: CatalogSettings, version: str) -> dict[str, xr.Dataset]:
+    """A version's split files, as the session's catalogue published them."""
     store = Store(catalogue.database_url)
     try:
-        items = store.items("ogle3-variables", "1.0.0", SearchQuery(limit=100)).items
+        items = store.items("ogle3-variables", version, SearchQuery(limit=100)).items
     finally:
         store.close()
     storage = AssetStorage(catalogue.storage_url)
@@ -82,6 +98,12 @@ def published(catalogue: CatalogSettings) -> dict[str, xr.Dataset]:
                 handle, engine="h5netcdf"
             ).load()
     return found
+
+
+@pytest.fixture(scope="module")
+def published(catalogue: CatalogSettings) -> dict[str, xr.Dataset]:
+    """1.0.0's split files."""
+    return _published(catalogue, "1.0.0")
 
 
 def test_splits_keep_stars_apart_and_shift_what_they_say(published: dict[str, xr.Dataset]) -> None:
@@ -252,14 +274,20 @@ def test_daily_aliases_are_resolved_by_the_light_curve_shape(
         assert right[True] > right[False] + 5 and right[True] / 150 > floor, (variant, right)
 
 
-def _cepheids(stars: list[o.Star], field: str, colour: bool) -> xr.Dataset:
-    """Classical Cepheids of one field as a split file would hold them, at their catalogue
-    periods and magnitudes."""
-    chosen = [s for s in stars if s.field == field and s.label in ("Cep-F", "Cep-1O")]
+def _cepheids(
+    stars: list[o.Star],
+    field: str,
+    colour: bool,
+    classes: tuple[str, ...] = ("Cep-F", "Cep-1O"),
+    amplitude: float | None = None,
+) -> xr.Dataset:
+    """Stars of one field (classical Cepheids unless told) as a split file would hold them, at
+    their catalogue periods and magnitudes, with their own amplitudes unless told."""
+    chosen = [s for s in stars if s.field == field and s.label in classes]
     data = xr.Dataset(
         {
             "period": ("star", [s.terms[0].period for s in chosen]),
-            "amplitude": ("star", [s.terms[0].amplitude for s in chosen]),
+            "amplitude": ("star", [amplitude or s.terms[0].amplitude for s in chosen]),
             "r21": ("star", [s.terms[0].ratios[0] if s.terms[0].ratios else 0.0 for s in chosen]),
             "ls_power": ("star", [0.9] * len(chosen)),
             "mean_mag": ("star", [s.mean_mag for s in chosen]),
@@ -292,18 +320,53 @@ def test_the_period_luminosity_cut_holds_in_every_field(stars: list[o.Star]) -> 
     assert recognised[False, "SMC"] < 0.5 and recognised[False, "BLG"] < 0.2, recognised
 
 
+def test_relations_are_not_extrapolated_to_rr_lyrae_periods(stars: list[o.Star]) -> None:
+    """Below the periods of its training Cepheids, the fundamental-mode relation meets the
+    metal-poor SMC's RR Lyrae stars: a fitted relation applies only where it was fitted."""
+    from astrobench.ingest.baselines.variables import PeriodAmplitudeCuts
+
+    cuts = PeriodAmplitudeCuts(o.KNOWN, o.UNKNOWN)
+    lmc = _cepheids(stars, "LMC", colour=True)
+    cuts.fit(lmc, lmc)
+    lyrae = _cepheids(stars, "SMC", colour=True, classes=("RRab", "RRc", "RRd"))
+    labels = cuts.predict(lyrae).labels
+    assert np.isin(labels, ("Cep-F", "Cep-1O")).mean() < 0.05
+    cuts.ranges = {cls: (-2.0, 3.0) for cls in cuts.ranges}  # as if fitted at every period
+    assert np.isin(cuts.predict(lyrae).labels, ("Cep-F", "Cep-1O")).mean() > 0.2
+
+
+def test_thresholds_are_fitted_on_the_training_stars(stars: list[o.Star]) -> None:
+    """The Cepheid-mode R21 cut lies between the modes' training R21 values, and the red-giant
+    brightness limit, in the reddening-free Wesenheit index, recognises quiet giants in the
+    reddened bulge, where absolute I does not."""
+    from astrobench.ingest.baselines.variables import PeriodAmplitudeCuts, _separating
+
+    assert _separating(np.array([0.1, 0.12, 0.2]), np.array([0.3, 0.42])) == pytest.approx(0.25)
+    classes = ("Cep-F", "Cep-1O", "OSARG", "RRab")
+    cuts = PeriodAmplitudeCuts(o.KNOWN, o.UNKNOWN)
+    lmc = _cepheids(stars, "LMC", colour=True, classes=classes)
+    cuts.fit(lmc, lmc)
+    r21 = lmc.r21.values
+    below = np.mean(r21[lmc.label.values == "Cep-1O"] < cuts.f_r21)
+    above = np.mean(r21[lmc.label.values == "Cep-F"] >= cuts.f_r21)
+    assert below > 0.8 and above > 0.8, (cuts.f_r21, below, above)
+    quiet = _cepheids(stars, "BLG", colour=True, classes=("OSARG",), amplitude=0.02)
+    quiet["period"] = ("star", np.full(quiet.sizes["star"], 0.5))  # no period found
+    assert np.mean(cuts.predict(quiet).labels == "OSARG") > 0.9
+    blind = quiet.copy()
+    blind["v_minus_i"] = ("star", np.full(quiet.sizes["star"], np.nan))  # absolute I only
+    assert np.mean(cuts.predict(blind).labels == "OSARG") < 0.8
+
+
 @pytest.fixture(scope="module")
-def version_2(
-    source_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dict, dict[str, xr.Dataset]]:  # type: ignore[type-arg]
-    """The draft 2.0.0, built with its baselines: its Collection and split files."""
-    recipe = get_recipe("ogle3-variables")
-    assert "2.0.0" in recipe.drafts and "2.0.0" not in recipe.versions  # not published yet
-    workdir = tmp_path_factory.mktemp("ogle3-2.0.0")
-    sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
-    release = with_baselines(recipe, recipe.build("2.0.0", sources, workdir), workdir)
-    data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
-    return collection_record(release), data
+def version_2(catalogue: CatalogSettings) -> tuple[dict, dict[str, xr.Dataset]]:  # type: ignore[type-arg]
+    """2.0.0 as published, with its baselines: its Collection and split files."""
+    store = Store(catalogue.database_url)
+    try:
+        collection = store.collection("ogle3-variables", "2.0.0")
+    finally:
+        store.close()
+    return collection, _published(catalogue, "2.0.0")
 
 
 def test_version_2_keeps_development_and_evaluation_parts_apart(
@@ -339,6 +402,16 @@ def test_version_2_keeps_development_and_evaluation_parts_apart(
     assert collection["bench:provenance"] == "simulated"
     assert "simulated" in collection["title"] and collection["bench:composition"]["simulated"]
     assert np.isfinite(data["train"].v_minus_i.values).mean() > 0.9
+    from astrobench.catalog.lint import lint
+
+    assert lint(collection) == []
+    baselines = {b["kind"]: b for b in collection["bench:baselines"]}
+    assert baselines["trivial"]["name"] == "class-prior"  # balanced classes: no majority
+    assert not any("train" in b["scores"] for b in baselines.values())  # memory, not skill
+    for kind in ("domain-reference", "ml"):
+        assert baselines[kind]["versus"]["test"]["class-prior"][0] > 0.5
+    assert baselines["ml"]["used_splits"] == ["train", "validation"]  # abstention threshold
+    assert baselines["domain-reference"]["used_splits"] == ["train"]
 
 
 def test_one_mismeasured_cepheid_does_not_tilt_the_relation() -> None:

@@ -24,10 +24,10 @@ def test_landing_and_conformance(server: str) -> None:
 
 def test_unversioned_collection_is_latest_with_version_links(server: str, validator) -> None:  # type: ignore[no-untyped-def]
     collection = get(server, "/collections/sn-spectra").json()
-    assert collection["version"] == "1.3.0"
+    assert collection["version"] == "2.0.0"
     rels = {link["rel"]: link["href"] for link in collection["links"]}
-    assert rels["predecessor-version"].endswith("/collections/sn-spectra/versions/1.2.0")
-    assert rels["version"].endswith("/collections/sn-spectra/versions/1.3.0")
+    assert rels["predecessor-version"].endswith("/collections/sn-spectra/versions/1.3.0")
+    assert rels["version"].endswith("/collections/sn-spectra/versions/2.0.0")
     assert "latest-version" not in rels and "successor-version" not in rels
     validate(collection, validator)
     listed = [c["id"] for c in get(server, "/collections").json()["collections"]]
@@ -36,13 +36,20 @@ def test_unversioned_collection_is_latest_with_version_links(server: str, valida
 
 def test_versions_and_resolution(server: str, validator) -> None:  # type: ignore[no-untyped-def]
     history = get(server, "/collections/sn-spectra/versions").json()
-    assert [v["version"] for v in history["versions"]] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    assert [v["version"] for v in history["versions"]] == [
+        "1.0.0",
+        "1.1.0",
+        "1.2.0",
+        "1.3.0",
+        "2.0.0",
+    ]
     assert all(v["release_notes"] for v in history["versions"])
     for request, exact in [
         ("1.2", "1.2.0"),
         ("1", "1.3.0"),
+        ("2", "2.0.0"),
         ("1.0.0", "1.0.0"),
-        ("latest", "1.3.0"),
+        ("latest", "2.0.0"),
     ]:
         collection = get(server, f"/collections/sn-spectra/versions/{request}").json()
         assert collection["version"] == exact
@@ -61,10 +68,10 @@ def test_items_of_latest_version_validate(server: str, validator) -> None:  # ty
     }
     for feature in page["features"]:
         validate(feature, validator)
-        assert feature["assets"]["data"]["href"].startswith(server + "/assets/sn-spectra/1.3.0/")
-        assert feature["assets"]["predictions-snid-xcorr"]["type"] == "text/csv"
-    one = get(server, "/collections/sn-spectra/items/sn-spectra-1.3.0-train").json()
-    assert one["properties"][benchmark.COUNT] > 500
+        assert feature["assets"]["data"]["href"].startswith(server + "/assets/sn-spectra/2.0.0/")
+        assert feature["assets"]["predictions-snid-templates"]["type"] == "text/csv"
+    one = get(server, "/collections/sn-spectra/items/sn-spectra-2.0.0-train").json()
+    assert one["properties"][benchmark.COUNT] > 300
 
 
 def test_search_get_and_post_with_paging(server: str) -> None:
@@ -133,5 +140,5 @@ def test_bad_post_bodies(server: str) -> None:
     assert wrong_type.status_code == 400 and "limit" in wrong_type.json()["description"]
     unknown = httpx.post(server + "/search", json={"colections": ["sn-spectra"]})
     assert unknown.status_code == 400 and "colections" in unknown.json()["description"]
-    version_error = get(server, "/collections/sn-spectra/versions/2").json()
-    assert version_error["available"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    version_error = get(server, "/collections/sn-spectra/versions/3").json()
+    assert version_error["available"] == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"]

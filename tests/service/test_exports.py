@@ -15,8 +15,8 @@ from astrobench.catalog.doi import TEST_PREFIX
 
 CFF_SCHEMA = Path(__file__).parents[1] / "data" / "citation-file-format-1.2.0.schema.json"
 """The Citation File Format 1.2.0 schema (CC-BY-4.0), as shipped in the cffconvert wheel."""
-SHIPPED = [("sn-spectra", v) for v in ("1.0.0", "1.1.0", "1.2.0", "1.3.0")] + [
-    ("ogle3-variables", "1.0.0")
+SHIPPED = [("sn-spectra", v) for v in ("1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0")] + [
+    ("ogle3-variables", v) for v in ("1.0.0", "2.0.0")
 ]
 
 
@@ -110,7 +110,7 @@ def test_client_cite(server: str) -> None:
     assert (
         astrobench.Client(server)
         .cite("sn-spectra")
-        .startswith("@misc{astrobench_sn_spectra_1_3_0,")
+        .startswith("@misc{astrobench_sn_spectra_2_0_0,")
     )
     assert (
         json.loads(astrobench.Client(server).cite("sn-spectra", "1.0", "datacite"))["version"]
@@ -140,7 +140,7 @@ def test_croissant_validates_and_its_records_load(server: str, name: str, versio
         records = list(dataset.records(record_set=split))
         assert len(records) == count
         labels = {r[f"{split}/label"].decode() for r in records}
-        assert labels and labels <= {"Ia", "II", "Ibc", *CLASSES_OGLE}
+        assert labels and labels <= {"Ia", "II", "Ibc", "non-Ia", *CLASSES_OGLE}
     netcdf = {d["@id"]: d for d in document["distribution"]}
     head = httpx.head(netcdf["test-netcdf"]["contentUrl"])
     assert netcdf["test-netcdf"]["sha256"] in head.headers["etag"]

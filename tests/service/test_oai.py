@@ -16,8 +16,8 @@ from astrobench.service.process import running_server
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 KERNEL = "{http://datacite.org/schema/kernel-4}"
 VERSIONS = {
-    "sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0"],
-    "ogle3-variables": ["1.0.0"],
+    "sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"],
+    "ogle3-variables": ["1.0.0", "2.0.0"],
 }
 ALL = {f"oai:astrobench.local:{d}:{v}" for d, vs in VERSIONS.items() for v in vs}
 
@@ -41,7 +41,8 @@ def test_identify_formats_and_sets(endpoint: str) -> None:
     }
     sets = {s.setSpec: s.setName for s in harvester.list_sets()}
     assert sets == {
-        "ogle3-variables": "OGLE-III periodic variable stars on a ZTF cadence",
+        "ogle3-variables": "OGLE-III periodic variable stars: simulated light curves on a ZTF "
+        "cadence",
         "sn-spectra": "SDSS-II supernova spectra",
     }
 
@@ -54,7 +55,11 @@ def test_harvesting_follows_resumption_tokens(endpoint: str) -> None:
     ]
     page = httpx.get(endpoint, params={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})
     token = ET.fromstring(page.content).find(f".//{OAI}resumptionToken")
-    assert token is not None and token.get("completeListSize") == "5" and token.get("cursor") == "0"
+    assert (
+        token is not None
+        and token.get("completeListSize") == str(len(ALL))
+        and token.get("cursor") == "0"
+    )
     in_set = list(harvester.list_identifiers(metadata_prefix="oai_dc", set_="sn-spectra"))
     assert {h.identifier.rsplit(":", 1)[1] for h in in_set} == set(VERSIONS["sn-spectra"])
     assert all(h.setSpecs == ["sn-spectra"] for h in in_set)
@@ -91,7 +96,7 @@ def test_from_and_until_select_by_datestamp(endpoint: str) -> None:
     until = list(harvester.list_identifiers(metadata_prefix="oai_dc", until=stamps[0]))
     assert {h.datestamp for h in until} == {stamps[0]}
     day = stamps[0][:10]
-    assert len(list(harvester.list_identifiers(metadata_prefix="oai_dc", from_=day))) == 5
+    assert len(list(harvester.list_identifiers(metadata_prefix="oai_dc", from_=day))) == len(ALL)
     with pytest.raises(oai_errors.NoRecordsMatch):
         list(harvester.list_identifiers(metadata_prefix="oai_dc", until="2000-01-01"))
 

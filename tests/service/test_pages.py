@@ -61,7 +61,7 @@ def test_helpful_404_pages(server: str) -> None:
     assert 'href="' + server + '/collections/sn-spectra"' in unknown.text  # did you mean
     version = page(server, "/collections/sn-spectra/versions/7")
     assert version.status_code == 404
-    assert "/collections/sn-spectra/versions/1.3.0" in version.text  # the versions that exist
+    assert "/collections/sn-spectra/versions/2.0.0" in version.text  # the versions that exist
     assert (
         page(server, "/collections/sn-spectro", "application/json").json()["code"]
         == "DatasetNotFound"
@@ -71,9 +71,9 @@ def test_helpful_404_pages(server: str) -> None:
 def test_version_page_shows_what_a_reader_needs(server: str) -> None:
     text = page(server, "/collections/ogle3-variables").text
     for expected in (
-        "10.5072/astrobench.ogle3-variables.v1.0.0",  # DOI
-        "astrobench.open(&#34;ogle3-variables&#34;, version=&#34;1.0.0&#34;",  # copyable line
-        "@misc{astrobench_ogle3_variables_1_0_0",  # copyable BibTeX
+        "10.5072/astrobench.ogle3-variables.v2.0.0",  # DOI
+        "astrobench.open(&#34;ogle3-variables&#34;, version=&#34;2.0.0&#34;",  # copyable line
+        "@misc{astrobench_ogle3_variables_2_0_0",  # copyable BibTeX
         "random-forest",  # baseline scores
         "test-unseen",  # splits
         "Lessons learned",  # the card

@@ -12,7 +12,10 @@ import pytest
 import astrobench
 from astrobench.catalog.lint import lint
 
-DATASETS = {"sn-spectra": "1.3.0", "ogle3-variables": "1.0.0"}
+DATASETS = {"sn-spectra": "2.0.0", "ogle3-variables": "2.0.0"}
+"""Each dataset's latest version."""
+BENCHMARKED = [("sn-spectra", "1.3.0"), ("ogle3-variables", "1.0.0"), *DATASETS.items()]
+"""Every version published with baselines."""
 """The latest benchmarked version of each dataset."""
 
 
@@ -36,7 +39,7 @@ def item_list(page: dict) -> list[dict]:  # type: ignore[type-arg]
     return page["features"]
 
 
-@pytest.mark.parametrize(("name", "version"), DATASETS.items())
+@pytest.mark.parametrize(("name", "version"), BENCHMARKED)
 def test_evaluate_reproduces_every_published_baseline_score(
     server: str, name: str, version: str
 ) -> None:
@@ -185,6 +188,8 @@ def test_cli_evaluate_a_file_and_a_folder(server: str, tmp_path: Path) -> None:
         str(tmp_path / "test.csv"),
         "--split",
         "test",
+        "--version",
+        "1.0",
         "--json",
     )
     assert one.returncode == 0, one.stderr
@@ -201,6 +206,7 @@ def test_cli_evaluate_a_file_and_a_folder(server: str, tmp_path: Path) -> None:
         ("ogle3-variables", "random-forest"),
         ("ogle3-variables", "period-amplitude"),
         ("sn-spectra", "logistic-regression"),
+        ("sn-spectra", "snid-templates"),
     ],
 )
 def test_cli_baseline_reproduces_the_published_scores(
@@ -244,7 +250,7 @@ def test_lint_reports_each_missing_card_part(server: str) -> None:
     assert "card" in found["assets"]
 
 
-@pytest.mark.parametrize(("name", "version"), DATASETS.items())
+@pytest.mark.parametrize(("name", "version"), BENCHMARKED)
 def test_figures_and_card_are_published(server: str, name: str, version: str) -> None:
     record = collection(server, name, version)
     assets = record["assets"]

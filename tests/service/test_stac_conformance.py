@@ -29,7 +29,7 @@ def links(record: dict) -> dict[str, dict]:  # type: ignore[type-arg]
     [
         "/search?collections=sn-spectra",
         "/collections/sn-spectra/items",
-        "/collections/sn-spectra/items/sn-spectra-1.3.0-test",
+        "/collections/sn-spectra/items/sn-spectra-2.0.0-test",
         "/collections/sn-spectra/versions/1.0.0/items",
         "/collections/sn-spectra/versions/1.0.0/items/sn-spectra-1.0.0-test",
     ],
@@ -52,7 +52,7 @@ def test_items_are_geojson(server: str, path: str) -> None:
         "/collections/sn-spectra/versions/1.2.0",
         "/collections/sn-spectra/versions/1.2",
         "/collections/sn-spectra/items?limit=2",
-        "/collections/sn-spectra/items/sn-spectra-1.3.0-test",
+        "/collections/sn-spectra/items/sn-spectra-2.0.0-test",
         "/collections/sn-spectra/versions/1.0.0/items/sn-spectra-1.0.0-test",
         "/search?collections=sn-spectra&limit=1",
     ],
@@ -82,7 +82,7 @@ def test_stac_browser_link_structure(server: str) -> None:
         assert queryables.status_code == 200 and queryables.json()["properties"]
     old = get(server, "/collections/sn-spectra/versions/1.1.0").json()
     rels = links(old)
-    assert rels["latest-version"]["title"] == "sn-spectra 1.3.0"
+    assert rels["latest-version"]["title"] == "sn-spectra 2.0.0"
     assert rels["successor-version"]["title"] == "sn-spectra 1.2.0"
     assert rels["predecessor-version"]["title"] == "sn-spectra 1.0.0"
     assert rels["self"]["href"].endswith("/versions/1.1.0")
@@ -99,10 +99,10 @@ def test_only_the_quicklook_is_a_thumbnail(server: str) -> None:
 
 
 def test_items_link_to_the_collection_that_lists_them(server: str) -> None:
-    latest = get(server, "/search", ids="sn-spectra-1.3.0-test").json()["features"][0]
+    latest = get(server, "/search", ids="sn-spectra-2.0.0-test").json()["features"][0]
     assert links(latest)["collection"]["href"] == server + "/collections/sn-spectra"
     assert links(latest)["self"]["href"] == (
-        server + "/collections/sn-spectra/items/sn-spectra-1.3.0-test"
+        server + "/collections/sn-spectra/items/sn-spectra-2.0.0-test"
     )
     old = get(server, "/search", ids="sn-spectra-1.0.0-test").json()["features"][0]
     assert links(old)["parent"]["href"] == server + "/collections/sn-spectra/versions/1.0.0"
