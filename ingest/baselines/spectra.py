@@ -155,7 +155,7 @@ HOST_LAG = 3
 """Bins (0.0013 in ln(1 + z) each) either side of the host redshift's lag that correlation
 searches, where the redshift is known (SNID's forced redshift)."""
 VOTES = 10
-"""Good matches that vote on the type, best rlap first."""
+"""Good matches that vote on the type, best rlap first, one per template supernova."""
 TEMPLATE_SNR = 1.0
 """Least signal-to-noise (``snr``) of a training spectrum used as a template: about the
 median of the training spectra, so the better half are templates."""
@@ -218,8 +218,8 @@ class SnidTemplates(TemplateCrossCorrelation):
         "lines masked; templates are the training spectra with S/N of at least "
         f"{TEMPLATE_SNR:g}, smoothed and moved to their rest frame; correlation at the host "
         f"redshift where it is known (else over 0 to {Z_MAX}); matches count with rlap >= "
-        f"{RLAP_MIN:g} and lap >= {LAP_MIN:g}, and the {VOTES} best vote on the type, weighted "
-        "by rlap. With no match the answer is 'unknown'. The templates are this benchmark's own "
+        f"{RLAP_MIN:g} and lap >= {LAP_MIN:g}, and the best match of each of the {VOTES} "
+        "best-matching training supernovae votes on the type, weighted by rlap. With no match the answer is 'unknown'. The templates are this benchmark's own "
         "training spectra, not SNID's template library."
     )
     rlap_min: ClassVar[float] = RLAP_MIN

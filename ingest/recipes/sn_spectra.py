@@ -380,7 +380,7 @@ CARD_2: dict[str, Any] = {
     "2007), run as spectroscopists run it: telluric O2 bands and night-sky lines masked, "
     "high-S/N templates (here this benchmark's training spectra, smoothed, not SNID's curated "
     "library), correlation at the known host redshift, SNID's rlap >= 5 and lap >= 0.4 cuts "
-    "with 'no match' as an answer, and a vote of the ten best matches. Baseline "
+    "with 'no match' as an answer, and a vote of the ten best-matching supernovae. Baseline "
     "'snid-templates'; its redshift recovery (searching redshift freely) is published as a "
     "diagnostic beside its scores.",
     "split_rationale": "Splits are made per supernova, so the spectra of one object never sit on "
