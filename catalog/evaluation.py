@@ -10,7 +10,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import xarray as xr
+from numpy.typing import NDArray
 
 from astrobench.catalog import benchmark, intervals, metrics
 from astrobench.catalog.errors import InvalidParameter
@@ -55,10 +57,22 @@ def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
 
 def scored(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | None) -> Score:
     """The official metrics of one split, each with its 95% bootstrap interval over objects."""
+    return scored_and_drawn(truth, predictions, criteria)[0]
+
+
+def scored_and_drawn(
+    truth: Truth, predictions: Predictions, criteria: dict[str, Any] | None
+) -> tuple[Score, dict[str, NDArray[np.float64]]]:
+    """``scored``, and every metric's bootstrap draws behind the intervals: differences of two
+    methods' draws give paired intervals (``intervals.interval``)."""
     found = metrics.score(truth, predictions, criteria)
-    bounds = intervals.intervals(truth, predictions, truth.objects, criteria)
-    kept = {name: bounds[name] for name in found.metrics if name in bounds}
-    return dataclasses.replace(found, intervals=kept)
+    draws = intervals.draws_of(truth, predictions, intervals.Draws.of(truth.objects), criteria)
+    kept = {
+        name: bounds
+        for name in found.metrics
+        if name in draws and (bounds := intervals.interval(draws[name]))
+    }
+    return dataclasses.replace(found, intervals=kept), draws
 
 
 def primary_of(collection: dict[str, Any], split: str) -> str:

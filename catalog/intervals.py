@@ -231,8 +231,11 @@ def _auc(
     """Per draw, the weighted ROC-AUC of ``score`` for ``positive`` (ties count one half); NaN
     in a draw without positives or negatives."""
     values, tie = np.unique(score, return_inverse=True)
-    pos = np.stack([np.bincount(tie[positive], w[positive], values.size) for w in weights])
-    neg = np.stack([np.bincount(tie[~positive], w[~positive], values.size) for w in weights])
+    # per draw, the weight of positives (negatives) at each score level: one bincount for all
+    cell = (np.arange(weights.shape[0])[:, None] * values.size + tie.ravel()[None, :]).ravel()
+    size = weights.shape[0] * values.size
+    pos = np.bincount(cell, (weights * positive).ravel(), size).reshape(-1, values.size)
+    neg = np.bincount(cell, (weights * ~positive).ravel(), size).reshape(-1, values.size)
     below = np.cumsum(neg, axis=1) - neg
     pairs = pos.sum(axis=1) * neg.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

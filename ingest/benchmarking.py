@@ -14,7 +14,9 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
+from numpy.typing import NDArray
 
 from astrobench.catalog import benchmark, evaluation, intervals, metrics, predictions
 from astrobench.catalog.records import collection_record
@@ -38,6 +40,8 @@ class Run:
     scores: dict[str, metrics.Score]
     diagnostics: dict[str, dict[str, float]]
     """Split -> the baseline's own diagnostics (``Baseline.diagnostics``), where it has any."""
+    draws: dict[str, dict[str, NDArray[np.float64]]]
+    """Split -> metric -> the bootstrap draws behind its interval (for paired comparisons)."""
 
 
 def unknown_label(collection: Mapping[str, Any]) -> str | None:
@@ -63,7 +67,7 @@ def run(
         target=collection[benchmark.TARGET],
     )
     baseline.fit(train, validation)
-    answers, files, scores, checks = {}, {}, {}, {}
+    answers, files, scores, checks, drawn = {}, {}, {}, {}, {}
     for name, ds in data.items():
         if role[name] != "train" and (found := baseline.diagnostics(ds)):
             checks[name] = found
@@ -76,31 +80,25 @@ def run(
             classes=truth.classes,
         )
         parsed = predictions.parse(files[name], truth)
-        scores[name] = evaluation.scored(truth, parsed, splits[name].get("criteria"))
-    return Run(baseline, answers, files, scores, checks)
+        criteria = splits[name].get("criteria")
+        scores[name], drawn[name] = evaluation.scored_and_drawn(truth, parsed, criteria)
+    return Run(baseline, answers, files, scores, checks, drawn)
 
 
 def versus(
     collection: dict[str, Any], data: Mapping[str, xr.Dataset], runs: Mapping[str, Run]
 ) -> dict[str, dict[str, dict[str, list[float]]]]:
     """Paired 95% intervals of each baseline's primary score minus every other's, by baseline,
-    then split (every split of ``data`` but train), then the other baseline: each baseline is
-    scored once per split on the same resampled objects, and the pairs are differences of those
-    draws."""
+    then split (every split of ``data`` but train), then the other baseline: every baseline is
+    scored on the same resampled objects of a split, so the pairs are differences of the draws
+    behind their published intervals."""
     found: dict[str, dict[str, dict[str, list[float]]]] = {name: {} for name in runs}
     for entry in collection[benchmark.SPLITS]:
         split = entry["name"]
         if entry["role"] == "train" or split not in data:
             continue
-        truth = evaluation.truth_of(collection, split, data[split])
         primary = evaluation.primary_of(collection, split)
-        draws = intervals.Draws.of(truth.objects)
-        scored = {
-            name: intervals.draws_of(
-                truth, _predictions(result.answers[split]), draws, entry.get("criteria")
-            ).get(primary)
-            for name, result in runs.items()
-        }
+        scored = {name: result.draws[split].get(primary) for name, result in runs.items()}
         for name, mine in scored.items():
             found[name][split] = {
                 other: bounds
@@ -111,10 +109,6 @@ def versus(
                 and (bounds := intervals.interval(mine - theirs))
             }
     return found
-
-
-def _predictions(answers: Answers) -> predictions.Predictions:
-    return predictions.Predictions(answers.labels, answers.scores)
 
 
 def learnt_from(collection: Mapping[str, Any], baseline: Baseline) -> list[str]:
