@@ -194,13 +194,18 @@ def masked(wavelength: NDArray[np.float64], flux: NDArray[np.float64]) -> NDArra
     return out
 
 
+def _smoothed(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """A running mean over ``SMOOTH_BINS`` log bins."""
+    return np.convolve(values, np.ones(SMOOTH_BINS) / SMOOTH_BINS, mode="same")
+
+
 def snr(flat: NDArray[np.float64], span: tuple[int, int]) -> float:
     """Signal-to-noise of a flattened spectrum: the rms of its smoothed features over the rms of
     what smoothing removes."""
     values = flat[span[0] : span[1]]
     if values.size < 4 * SMOOTH_BINS:
         return 0.0
-    smooth = np.convolve(values, np.ones(SMOOTH_BINS) / SMOOTH_BINS, mode="same")
+    smooth = _smoothed(values)
     noise = float(np.std(values - smooth))
     return float(np.std(smooth)) / noise if noise > 0 else 0.0
 
@@ -219,8 +224,9 @@ class SnidTemplates(TemplateCrossCorrelation):
         f"{TEMPLATE_SNR:g}, smoothed and moved to their rest frame; correlation at the host "
         f"redshift where it is known (else over 0 to {Z_MAX}); matches count with rlap >= "
         f"{RLAP_MIN:g} and lap >= {LAP_MIN:g}, and the best match of each of the {VOTES} "
-        "best-matching training supernovae votes on the type, weighted by rlap. With no match the answer is 'unknown'. The templates are this benchmark's own "
-        "training spectra, not SNID's template library."
+        "best-matching training supernovae votes on the type, weighted by rlap. With no match "
+        "the answer is 'unknown'. The templates are this benchmark's own training spectra, not "
+        "SNID's template library."
     )
     rlap_min: ClassVar[float] = RLAP_MIN
     template_snr: ClassVar[float] = TEMPLATE_SNR
@@ -235,8 +241,7 @@ class SnidTemplates(TemplateCrossCorrelation):
             [snr(f, (int(a), int(b))) for f, (a, b) in zip(flats, ranges, strict=True)]
         )
         keep = quality >= self.template_snr
-        kernel = np.ones(SMOOTH_BINS) / SMOOTH_BINS
-        self.templates = np.stack([np.convolve(f, kernel, mode="same") for f in flats[keep]])
+        self.templates = np.stack([_smoothed(f) for f in flats[keep]])
         self.ranges = ranges[keep]
         # SNID's bandpass filter on both spectrum and template: folded into the template side
         self.template_fft = np.conj(np.fft.rfft(self.templates, n=2 * LOG_BINS))
@@ -246,15 +251,16 @@ class SnidTemplates(TemplateCrossCorrelation):
         self.template_object = np.asarray(chosen["object_id"].values)[keep]
 
     def _matches(
-        self, spectrum: NDArray[np.float64], span: tuple[int, int], z: float
+        self, spectrum: NDArray[np.float64], span: NDArray[np.int_], z: float, own: object
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """rlap, lap and redshift of every template's best match, at the host redshift where
-        ``z`` is finite."""
+        ``z`` is finite; templates of the supernova ``own`` never match (rlap -inf)."""
         window = None
         if np.isfinite(z):
             centre = round(float(np.log1p(z)) / STEP)
             window = (max(0, centre - HOST_LAG), centre + HOST_LAG + 1)
-        rlap, lap, lag = self._correlate(spectrum, span, window)
+        rlap, lap, lag = self._correlate(spectrum, (int(span[0]), int(span[1])), window)
+        rlap[self.template_object == own] = -np.inf
         return rlap, lap, np.expm1(lag * STEP)
 
     def predict(self, data: xr.Dataset) -> Answers:
@@ -265,8 +271,7 @@ class SnidTemplates(TemplateCrossCorrelation):
         labels = np.full(len(spectra), unknown, dtype=object)
         scores = np.zeros((len(spectra), len(self.classes)))
         for i, (spectrum, span) in enumerate(zip(spectra, ranges, strict=True)):
-            rlap, lap, _ = self._matches(spectrum, (int(span[0]), int(span[1])), redshift[i])
-            rlap[self.template_object == objects[i]] = -np.inf  # never match itself
+            rlap, lap, _ = self._matches(spectrum, span, redshift[i], objects[i])
             good = np.flatnonzero((rlap >= self.rlap_min) & (lap >= LAP_MIN))
             best = _one_per_object(good[np.argsort(rlap[good])[::-1]], self.template_object)
             best = best[:VOTES]
@@ -296,8 +301,7 @@ class SnidTemplates(TemplateCrossCorrelation):
         known = np.flatnonzero(np.isfinite(redshift))
         right = 0
         for i in known:
-            rlap, lap, z = self._matches(spectra[i], (int(ranges[i][0]), int(ranges[i][1])), np.nan)
-            rlap[self.template_object == objects[i]] = -np.inf
+            rlap, lap, z = self._matches(spectra[i], ranges[i], np.nan, objects[i])
             rlap[lap < LAP_MIN] = -np.inf
             right += bool(abs(z[int(np.argmax(rlap))] - redshift[i]) <= RECOVERED_DZ)
         return {

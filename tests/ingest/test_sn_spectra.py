@@ -185,7 +185,7 @@ def test_template_matching_works_as_snid_does() -> None:
     observed = 1 + np.interp(grid / 1.12, rest, lines) + rng.normal(0, 0.02, grid.size)
     flat, span = s.flatten(grid, s.masked(grid, observed))
     for z in (np.nan, 0.12):
-        rlap, _, found = matcher._matches(flat, span, z)
+        rlap, _, found = matcher._matches(flat, np.array(span), z, own=99)
         assert found[0] == pytest.approx(0.12, abs=0.005) and rlap[0] > s.RLAP_MIN
     target = _toy(grid, observed, 0.12, "Ia", 3)
     assert matcher.predict(target).labels[0] == "Ia"
