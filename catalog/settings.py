@@ -57,6 +57,10 @@ class CatalogSettings(BaseSettings):
             self.source_dir = self.data_dir / "sources"
         return self
 
+    def sources(self) -> Path:
+        """The folder of verified source packages."""
+        return self.source_dir or self.data_dir / "sources"
+
     def public_url(self) -> str:
         return (self.base_url or "http://127.0.0.1:8000").rstrip("/")
 

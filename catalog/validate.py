@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pystac.validation
 from pystac import STACObjectType
 from pystac.errors import STACValidationError
@@ -65,4 +66,13 @@ def check(record: dict[str, Any]) -> None:
     except STACValidationError as error:
         first = str(error).splitlines()
         detail = "; ".join(line for line in first[1:3] if line) or first[0]
+        causes = error.source if isinstance(error.source, list) else [error.source]
+        found = [c for c in causes if isinstance(c, jsonschema.ValidationError)]
+        cause = jsonschema.exceptions.best_match(found) if found else None
+        if cause is not None and cause.absolute_path:
+            where = "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" if i else str(part)
+                for i, part in enumerate(cause.absolute_path)
+            )
+            detail = f"at {where}: {cause.message}"
         raise InvalidParameter(f"{kind} {record.get('id')!r} is not valid STAC: {detail}") from None

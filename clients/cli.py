@@ -1,9 +1,14 @@
 """The ``astrobench`` command line: serve, ingest, db, token, doi, verify, versions, search,
-download, mirror, evaluate, baseline, rebuild, lint."""
+download, mirror, evaluate, baseline, rebuild, lint.
+
+The client's commands run here; the server's and the curator's live in
+``astrobench.service.commands`` and ``astrobench.ingest.commands``, imported only when run, so
+that the thin client installs without them."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -26,192 +31,27 @@ def _server_module(name: str) -> ModuleType:
         raise SystemExit(f"astrobench: {SERVER_HINT} (missing: {error.name})") from error
 
 
-def _catalog_settings(args: argparse.Namespace, module: str, cls: str) -> Any:
-    overrides = {
-        k: v
-        for k, v in {
-            "data_dir": args.data_dir,
-            "database_url": args.database_url,
-            "storage_url": args.storage_url,
-            "mirror_url": getattr(args, "mirror", None),
-        }.items()
-        if v
-    }
-    return getattr(_server_module(module), cls)(**overrides)
+STORE_OPTIONS = ("data_dir", "database_url", "storage_url", "mirror_url")
+"""Arguments that configure the catalogue a server-side command works on."""
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _catalog_settings(args, "astrobench.service.settings", "Settings")
-    uvicorn = _server_module("uvicorn")
-    host, port = args.host or settings.host, args.port or settings.port
-    if args.workers > 1:
-        # Workers are separate processes that build the app from the environment.
-        settings.prepare()
-        store = _server_module("astrobench.catalog.store").Store(settings.database_url)
-        if settings.auto_migrate:
-            store.create()  # once, before the workers start
-        if settings.mirror_url:
-            storage = _server_module("astrobench.catalog.storage").AssetStorage(settings.mirror_url)
-            _server_module("astrobench.catalog.replica").load(store, storage)
-        store.close()
-        os.environ.update(
-            ASTROBENCH_DATA_DIR=str(settings.data_dir),
-            ASTROBENCH_DATABASE_URL=settings.database_url,
-            ASTROBENCH_STORAGE_URL=settings.storage_url,
-            ASTROBENCH_MIRROR_URL=settings.mirror_url,
-        )
-        uvicorn.run(
-            "astrobench.service.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            log_level=args.log_level,
-        )
-        return 0
-    app = _server_module("astrobench.service.app").create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level=args.log_level)
-    return 0
+def server_side(target: str) -> Callable[[argparse.Namespace], int]:
+    """The command at ``module:function`` of the server or ingest packages, imported when run
+    (with an install hint where they are missing). It is called with the parsed arguments its
+    signature names, and ``overrides``: the store options given."""
 
+    def run(args: argparse.Namespace) -> int:
+        module, _, name = target.partition(":")
+        function = getattr(_server_module(module), name)
+        wanted = inspect.signature(function).parameters
+        given = vars(args)
+        kwargs = {k: v for k, v in given.items() if k in wanted and k not in STORE_OPTIONS}
+        if "overrides" in wanted:
+            kwargs["overrides"] = {k: given[k] for k in STORE_OPTIONS if given.get(k)}
+        code: int = function(**kwargs)
+        return code
 
-def _store(args: argparse.Namespace) -> Any:
-    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
-    settings.prepare()
-    return _server_module("astrobench.catalog.store").Store(settings.database_url)
-
-
-def cmd_db(args: argparse.Namespace) -> int:
-    migrate = _server_module("astrobench.catalog.migrate")
-    store = _store(args)
-    try:
-        if args.action == "upgrade":
-            store.create()
-        print(f"schema revision {migrate.current(store.engine)} (newest known: {migrate.head()})")
-    finally:
-        store.close()
-    return 0
-
-
-def cmd_token(args: argparse.Namespace) -> int:
-    auth = _server_module("astrobench.catalog.auth")
-    store = _store(args)
-    try:
-        store.create()
-        if args.action == "create":
-            role = auth.Role.ADMIN if args.admin else auth.Role.CURATOR
-            secret = auth.issue(store, args.name, role, args.dataset or [])
-            print(secret)
-            print(
-                f"token {args.name!r} ({role.value}) created; the secret above is shown only once",
-                file=sys.stderr,
-            )
-        elif args.action == "revoke":
-            auth.revoke(store, args.name)
-            print(f"token {args.name!r} revoked", file=sys.stderr)
-        else:
-            for info in auth.tokens(store):
-                state = f"revoked {info.revoked:%Y-%m-%d}" if info.revoked else "active"
-                scope = "all datasets" if info.role is auth.Role.ADMIN else ", ".join(info.datasets)
-                print(f"{info.name}\t{info.role.value}\t{scope}\t{state}")
-    finally:
-        store.close()
-    return 0
-
-
-def cmd_ingest(args: argparse.Namespace) -> int:
-    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
-    settings.prepare()
-    recipes = _server_module("astrobench.ingest.recipe")
-    publish = _server_module("astrobench.ingest.publish")
-    store_module = _server_module("astrobench.catalog.store")
-    storage_module = _server_module("astrobench.catalog.storage")
-    minting = _server_module("astrobench.catalog.minting")
-    if args.all == bool(args.name):
-        raise SystemExit(
-            "astrobench ingest: give a dataset NAME or --all, not both; datasets: "
-            + ", ".join(recipes.RECIPES)
-        )
-    names = list(recipes.RECIPES) if args.all else [args.name]
-    store = store_module.Store(settings.database_url)
-    store.create()
-    storage = storage_module.AssetStorage(settings.storage_url)
-    try:
-        for name in names:
-            recipe = recipes.get_recipe(name)
-            versions = [args.version] if args.version else list(recipe.versions)
-            publish.ingest(
-                recipe,
-                versions,
-                store,
-                storage,
-                settings.source_dir,
-                report=lambda line: print(line, file=sys.stderr, flush=True),
-                mint=lambda dataset, version: minting.mint(
-                    store,
-                    settings.doi_scheme(),
-                    settings.public_url(),
-                    dataset,
-                    version,
-                    settings.datacite(),
-                ),
-            )
-    finally:
-        store.close()
-    return 0
-
-
-def cmd_doi(args: argparse.Namespace) -> int:
-    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
-    settings.prepare()
-    minting = _server_module("astrobench.catalog.minting")
-    store = _server_module("astrobench.catalog.store").Store(settings.database_url)
-    try:
-        store.create()
-        if args.action == "sync":
-            api = settings.datacite()
-            if api is None:
-                print(
-                    "no DataCite credentials (ASTROBENCH_DATACITE_USER/_PASSWORD): DOIs stay reserved drafts",
-                    file=sys.stderr,
-                )
-            states = minting.sync(store, settings.doi_scheme(), settings.public_url(), api)
-        else:
-            states = minting.states(store)
-        for s in states:
-            note = f"\t{s.message}" if s.message else ""
-            print(f"{s.doi}\t{s.state}{note}")
-    finally:
-        store.close()
-    return 0 if all(s.state == "findable" for s in states) or args.action == "list" else 1
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
-    integrity = _server_module("astrobench.catalog.integrity")
-    store = _server_module("astrobench.catalog.store").Store(settings.database_url)
-    storage = _server_module("astrobench.catalog.storage").AssetStorage(settings.storage_url)
-    try:
-        store.require_current()
-        records = integrity.assets(store, args.name, args.version)
-    finally:
-        store.close()
-    problems = 0
-    for asset in records:
-        finding = integrity.check_one(storage, asset)
-        if finding.state is integrity.State.OK:
-            continue
-        problems += 1
-        line = finding.describe()
-        if args.quarantine and finding.state is integrity.State.DAMAGED:
-            line += f"\tquarantined at {integrity.quarantine(storage, asset)}"
-        print(line, flush=True)
-    size = sum(a.size for a in records)
-    print(
-        f"checked {len(records)} file(s), {size / 1e6:.1f} MB: "
-        + (f"{problems} problem(s)" if problems else "all match their published checksums"),
-        file=sys.stderr,
-    )
-    return 1 if problems else 0
+    return run
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
@@ -308,101 +148,6 @@ def cmd_mirror(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_baseline(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from astrobench.client import Client
-
-    recipes = _server_module("astrobench.ingest.recipe")
-    benchmarking = _server_module("astrobench.ingest.benchmarking")
-    base = _server_module("astrobench.ingest.baselines.base")
-    recipe = recipes.get_recipe(args.name)
-    out = Path(args.out or f"{args.name}-{args.baseline}")
-    with Client(args.url) as client:
-        collection = client.collection(args.name, args.version)
-        version = collection["version"]
-        baseline = base.lookup(recipe.baselines_of(version), args.baseline, args.name)
-        out.mkdir(parents=True, exist_ok=True)
-        splits = [s["name"] for s in collection["bench:splits"]]
-        print(f"{args.name} {version}: loading {len(splits)} splits", file=sys.stderr)
-        data = {s: client.open(args.name, version, s, cache=True).load() for s in splits}
-        print(f"running {args.baseline} (seed {baseline.seed})", file=sys.stderr)
-        result = benchmarking.run(baseline, collection, data)
-        for split, text in result.files.items():
-            (out / f"{split}.csv").write_text(text, encoding="utf-8")
-        report = client.evaluate(args.name, result.files, version)
-    print(report)
-    published = next(
-        (b for b in collection.get("bench:baselines", []) if b["name"] == args.baseline), None
-    )
-    if published is None:
-        print(f"{version} publishes no scores for {args.baseline}", file=sys.stderr)
-        return 0
-    differ = [
-        split
-        for split in splits
-        if split in published["scores"]  # since v1.2.0 none on train
-        and not _same(published["scores"][split], report.metrics(split))
-    ]
-    print(f"predictions written to {out}/<split>.csv", file=sys.stderr)
-    if differ:
-        print(f"scores differ from the published ones on: {', '.join(differ)}", file=sys.stderr)
-        return 1
-    print(f"scores match the published {args.baseline} scores on every split", file=sys.stderr)
-    return 0
-
-
-def cmd_rebuild(args: argparse.Namespace) -> int:
-    import tempfile
-    from pathlib import Path
-
-    from astrobench.client import Client
-
-    settings = _catalog_settings(args, "astrobench.catalog.settings", "CatalogSettings")
-    recipes = _server_module("astrobench.ingest.recipe")
-    environment = _server_module("astrobench.ingest.environment")
-    rebuilding = _server_module("astrobench.ingest.rebuild")
-    recipe = recipes.get_recipe(args.name)
-    with Client(args.url) as client:
-        collection, items = client.records(args.name, args.version)
-    version = collection["version"]
-    recorded = rebuilding.software_of(collection)
-    here = environment.describe(*recorded)
-    differ = environment.differences(recorded, here)
-    for line in differ:
-        print(f"software: {line}", file=sys.stderr)
-    if differ and not args.anyway:
-        print(
-            f"{args.name} {version}: this environment differs from the one that built it, so a "
-            "byte-identical rebuild cannot be claimed; install the versions above, or pass "
-            "--anyway to rebuild and compare all the same",
-            file=sys.stderr,
-        )
-        return 2
-    settings.prepare()
-    sources = {s.name: s.fetch(settings.source_dir) for s in recipe.sources}
-    with tempfile.TemporaryDirectory(prefix=f"{args.name}-{version}-") as tmp:
-        rebuilt = rebuilding.rebuild(
-            recipe, version, sources, Path(tmp), report=lambda line: print(line, file=sys.stderr)
-        )
-    checks = rebuilding.compare(rebuilding.published_files([collection, *items]), rebuilt)
-    for check in checks:
-        if not check.same:
-            print(f"differs\t{check.path}\tpublished {check.published}\trebuilt {check.rebuilt}")
-    same = sum(check.same for check in checks)
-    verdict = "byte-identical" if same == len(checks) else f"{len(checks) - same} file(s) differ"
-    print(
-        f"{args.name} {version}: {same} of {len(checks)} files rebuilt; {verdict}", file=sys.stderr
-    )
-    return 0 if same == len(checks) else 1
-
-
-def _same(published: dict[str, float], reproduced: dict[str, float]) -> bool:
-    return published.keys() == reproduced.keys() and all(
-        abs(published[k] - reproduced[k]) <= 1e-9 for k in published
-    )
-
-
 def cmd_lint(args: argparse.Namespace) -> int:
     from astrobench.catalog.lint import lint
     from astrobench.client import Client
@@ -440,24 +185,31 @@ def parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="worker processes (stateless; use PostgreSQL)"
     )
     serve.add_argument(
-        "--mirror", metavar="DEST", help="serve a mirror made by 'astrobench mirror', read-only"
+        "--mirror",
+        dest="mirror_url",
+        metavar="DEST",
+        help="serve a mirror made by 'astrobench mirror', read-only",
     )
     store_options(serve)
-    serve.set_defaults(run=cmd_serve)
+    serve.set_defaults(run=server_side("astrobench.service.commands:serve"))
 
     ingest = commands.add_parser(
         "ingest", help="build datasets from their recipes and publish them"
     )
     ingest.add_argument("name", nargs="?", help="dataset id, e.g. sn-spectra")
     ingest.add_argument("--version", help="build only this version (default: every version)")
-    ingest.add_argument("--all", action="store_true", help="every bundled dataset")
+    ingest.add_argument("--all", dest="every", action="store_true", help="every bundled dataset")
+    ingest.add_argument(
+        "--to", metavar="URL", help="publish to the catalogue at URL instead of the local one"
+    )
+    ingest.add_argument("--token", help="a curator's token for --to (ASTROBENCH_TOKEN)")
     store_options(ingest)
-    ingest.set_defaults(run=cmd_ingest)
+    ingest.set_defaults(run=server_side("astrobench.ingest.commands:ingest"))
 
     db = commands.add_parser("db", help="show or upgrade the catalogue's schema revision")
     db.add_argument("action", choices=["upgrade", "current"])
     store_options(db)
-    db.set_defaults(run=cmd_db)
+    db.set_defaults(run=server_side("astrobench.service.commands:db"))
 
     token = commands.add_parser("token", help="manage API tokens (stored hashed)")
     token_actions = token.add_subparsers(dest="action", required=True)
@@ -473,14 +225,14 @@ def parser() -> argparse.ArgumentParser:
     token_actions.add_parser("list", help="list tokens (names and scopes, never secrets)")
     for action in token_actions.choices.values():
         store_options(action)
-    token.set_defaults(run=cmd_token)
+    token.set_defaults(run=server_side("astrobench.service.commands:token"))
 
     doi = commands.add_parser(
         "doi", help="list DOIs and their DataCite state, or register pending ones"
     )
     doi.add_argument("action", choices=["list", "sync"])
     store_options(doi)
-    doi.set_defaults(run=cmd_doi)
+    doi.set_defaults(run=server_side("astrobench.service.commands:doi"))
 
     verify = commands.add_parser(
         "verify", help="re-hash stored files against their published checksums"
@@ -493,7 +245,7 @@ def parser() -> argparse.ArgumentParser:
         help="move damaged files aside (the service then answers 503 for them, not wrong bytes)",
     )
     store_options(verify)
-    verify.set_defaults(run=cmd_verify)
+    verify.set_defaults(run=server_side("astrobench.service.commands:verify"))
 
     def client_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--url", help="catalogue URL (ASTROBENCH_URL)")
@@ -560,7 +312,7 @@ def parser() -> argparse.ArgumentParser:
         "--out", help="folder for <split>.csv predictions (default NAME-BASELINE)"
     )
     client_options(baseline)
-    baseline.set_defaults(run=cmd_baseline)
+    baseline.set_defaults(run=server_side("astrobench.ingest.commands:baseline"))
 
     rebuild = commands.add_parser(
         "rebuild",
@@ -576,7 +328,7 @@ def parser() -> argparse.ArgumentParser:
     )
     client_options(rebuild)
     store_options(rebuild)
-    rebuild.set_defaults(run=cmd_rebuild)
+    rebuild.set_defaults(run=server_side("astrobench.ingest.commands:rebuild"))
 
     lint = commands.add_parser(
         "lint", help="report what a version's benchmark card, criteria and baselines lack"

@@ -47,7 +47,8 @@ class Client:
     """A catalogue at ``url`` (default ``$ASTROBENCH_URL``, else http://127.0.0.1:8000).
 
     Transient network failures are retried by ``retry``. ``offline=True`` (default
-    ``$ASTROBENCH_OFFLINE``) never touches the network: only cached versions open.
+    ``$ASTROBENCH_OFFLINE``) never touches the network: only cached versions open. ``token``
+    (default ``$ASTROBENCH_TOKEN``) is sent as a bearer token, for writes.
     """
 
     def __init__(
@@ -57,8 +58,10 @@ class Client:
         timeout: float = 30.0,
         retry: Retry = DEFAULT_RETRY,
         offline: bool | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = (url or default_url()).rstrip("/")
+        token = token or os.environ.get("ASTROBENCH_TOKEN")
         self.retry = retry
         self.offline = offline_by_default() if offline is None else offline
         self._http = httpx.Client(
@@ -66,6 +69,7 @@ class Client:
             timeout=timeout,
             follow_redirects=True,
             transport=RetryingTransport(retry),
+            headers={"Authorization": f"Bearer {token}"} if token else None,
         )
 
     def __enter__(self) -> Client:
@@ -76,6 +80,11 @@ class Client:
 
     def close(self) -> None:
         self._http.close()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request to the catalogue (``path`` from its root; ``kwargs`` as httpx takes
+        them), with the client's token; error responses become client exceptions."""
+        return self._send(method, path, **kwargs)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request; error responses become client exceptions."""

@@ -1,7 +1,12 @@
-"""Publish a release: upload its files, then commit its records in one transaction.
+"""The one publish pipeline: validate a release's records, upload and verify its files, publish it
+atomically, mint its DOI, and apply the lifecycle statuses its recipe declares.
 
-Files go to storage first and become reachable only when the records commit, so a crash midway
-leaves nothing half-published; uploads are idempotent, so a retry completes the version.
+It publishes to a ``Target``: ``LocalTarget``, the configured store and storage, or
+``astrobench.ingest.remote.RemoteTarget``, a catalogue over HTTP with a curator's token. Both
+decide the same way: files go to storage first (never replacing different bytes) and become
+reachable only when the records commit, so a crash midway leaves nothing half-published; the
+store decides whether the version is new, already published identically (a retry: nothing
+changes) or already published differently (``VersionExists``: published versions are immutable).
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
+from astrobench.catalog import validate
 from astrobench.catalog.errors import DatasetNotFound, VersionExists, VersionNotFound
-from astrobench.catalog.records import local_files, release_records
+from astrobench.catalog.records import AssetRecord, VersionSummary, local_files, release_records
 from astrobench.catalog.release import Release
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
@@ -23,6 +30,8 @@ from astrobench.ingest.benchmarking import with_baselines
 from astrobench.ingest.recipe import Recipe
 
 log = logging.getLogger(__name__)
+
+Records = tuple[dict[str, Any], list[dict[str, Any]], list[AssetRecord]]
 
 
 @dataclass(frozen=True)
@@ -34,74 +43,153 @@ class Outcome:
     when they were, and files missing from storage were put back."""
 
 
-def publish(release: Release, store: Store, storage: AssetStorage) -> Outcome:
-    """Make a release live; refuse (``VersionExists``) if a different one holds its number."""
-    collection, items, assets = release_records(release)
-    try:
-        existing = store.version_assets(release.dataset, release.version)
-    except (DatasetNotFound, VersionNotFound):
-        existing = None
-    local = local_files(release)
-    if existing is not None:
-        if sorted(existing) != sorted(assets):
+class Target(Protocol):
+    """Where releases are published."""
+
+    def check_access(self, dataset: str) -> None:
+        """Refuse early, before any build, where ``dataset`` may not be written."""
+
+    def upload(self, local: Path, asset: AssetRecord) -> bool:
+        """Store one file (``VersionExists`` where different bytes hold its key); True if it
+        was written, False if identical bytes were there."""
+
+    def publish(self, records: Records) -> bool:
+        """Commit a version's records atomically, after checking every file; True if created,
+        False if identical records were published already (``VersionExists`` if different)."""
+
+    def history(self, dataset: str) -> list[VersionSummary]:
+        """The dataset's published versions (empty if it has none)."""
+
+    def set_status(
+        self, dataset: str, version: str, status: Status, reason: str, successor: str | None
+    ) -> None:
+        """Deprecate, yank or restore a published version."""
+
+
+class LocalTarget:
+    """The catalogue's own store and storage; ``mint`` registers each new version's DOI."""
+
+    def __init__(
+        self,
+        store: Store,
+        storage: AssetStorage,
+        mint: Callable[[str, str], object] | None = None,
+    ) -> None:
+        self.store, self.storage, self.mint = store, storage, mint
+
+    def check_access(self, dataset: str) -> None:
+        """The operator's own catalogue: always writable."""
+
+    def upload(self, local: Path, asset: AssetRecord) -> bool:
+        dataset, version = asset.path.split("/")[:2]
+        if self.storage.exists(asset.path) and self.storage.sha256(asset.path) == asset.sha256:
+            return False
+        published = _published_paths(self.store, dataset, version)
+        if published is not None and asset.path not in published:
             raise VersionExists(
-                f"{release.dataset} {release.version} is already published with different "
-                "files; published versions are immutable: give the new build a new version"
+                f"{dataset} {version} is published without {asset.path!r}; published versions "
+                "never change: give the new build a new version"
             )
-        lost = [asset for asset in assets if not storage.exists(asset.path)]
-        for asset in lost:  # quarantined or deleted: the identical build puts them back
-            storage.put(local[asset.path], asset.path, asset.sha256)
-        return Outcome(release.dataset, release.version, "restored" if lost else "unchanged")
-    for asset in assets:
-        storage.put(local[asset.path], asset.path, asset.sha256)
-    created = store.publish(collection, items, assets)  # False: the same build won a race
-    return Outcome(release.dataset, release.version, "published" if created else "unchanged")
+        self.storage.put(local, asset.path, asset.sha256)
+        return True
+
+    def publish(self, records: Records) -> bool:
+        collection, items, assets = records
+        for asset in assets:  # what the store will point at is in storage, byte for byte
+            if self.storage.sha256(asset.path) != asset.sha256:
+                raise VersionExists(f"storage holds different bytes at {asset.path!r}")
+        created = self.store.publish(collection, items, assets)
+        if created and self.mint is not None:
+            self.mint(collection["id"], collection["version"])
+        return created
+
+    def history(self, dataset: str) -> list[VersionSummary]:
+        try:
+            return list(self.store.history(dataset))
+        except DatasetNotFound:
+            return []
+
+    def set_status(
+        self, dataset: str, version: str, status: Status, reason: str, successor: str | None
+    ) -> None:
+        self.store.set_status(dataset, version, status, reason, successor)
+
+
+def _published_paths(store: Store, dataset: str, version: str) -> set[str] | None:
+    try:
+        return {a.path for a in store.version_assets(dataset, version)}
+    except (DatasetNotFound, VersionNotFound):
+        return None
+
+
+def records_of(release: Release) -> Records:
+    """A release's Collection, Items and files, every record checked against the STAC core and
+    benchmark extension schemas (``InvalidParameter`` naming the first problem)."""
+    collection, items, assets = release_records(release)
+    for record in (collection, *items):
+        validate.check(record)
+    return collection, items, assets
+
+
+def publish(release: Release, target: Target) -> Outcome:
+    """Make a release live at ``target``; refuse (``VersionExists``) if a different one holds
+    its number."""
+    records = records_of(release)
+    local = local_files(release)
+    written = [asset for asset in records[2] if target.upload(local[asset.path], asset)]
+    created = target.publish(records)
+    status = "published" if created else "restored" if written else "unchanged"
+    return Outcome(release.dataset, release.version, status)
+
+
+def build(
+    recipe: Recipe,
+    version: str,
+    sources: dict[str, Path],
+    workdir: Path,
+    report: Callable[[str], None] = print,
+) -> Release:
+    """``version`` built in ``workdir``, with its sources described and, where the version is
+    benchmarked, its baselines run and its card written."""
+    report(f"{recipe.name} {version}: building")
+    release = recipe.build(version, sources, workdir)
+    release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
+    if recipe.benchmarked(version):
+        report(f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines")
+        release = with_baselines(recipe, release, workdir)
+    return release
 
 
 def ingest(
     recipe: Recipe,
     versions: list[str],
-    store: Store,
-    storage: AssetStorage,
+    target: Target,
     source_dir: Path,
     report: Callable[[str], None] = print,
-    mint: Callable[[str, str], object] | None = None,
 ) -> list[Outcome]:
-    """Fetch a recipe's sources once, then build and publish each requested version in order;
-    ``mint`` registers each newly published version's DOI."""
+    """Fetch a recipe's sources once, then build and publish each requested version in order,
+    then apply the recipe's statuses."""
     for version in versions:
         recipe.check_version(version)
+    target.check_access(recipe.name)
     report(f"{recipe.name}: fetching {len(recipe.sources)} pinned source package(s)")
     sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
     outcomes = []
     for version in versions:
         with tempfile.TemporaryDirectory(prefix=f"{recipe.name}-{version}-") as tmp:
-            report(f"{recipe.name} {version}: building")
-            release = recipe.build(version, sources, Path(tmp))
-            release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
-            if recipe.benchmarked(version):
-                report(
-                    f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines"
-                )
-                release = with_baselines(recipe, release, Path(tmp))
-            outcome = publish(release, store, storage)
+            outcome = publish(build(recipe, version, sources, Path(tmp), report), target)
         report(f"{recipe.name} {version}: {outcome.status}")
-        if mint is not None and outcome.status == "published":
-            mint(recipe.name, version)
         outcomes.append(outcome)
-    apply_statuses(recipe, store)
+    apply_statuses(recipe, target)
     return outcomes
 
 
-def apply_statuses(recipe: Recipe, store: Store) -> None:
+def apply_statuses(recipe: Recipe, target: Target) -> None:
     """Deprecate or yank the recipe's versions as it declares, once each successor is out."""
-    try:
-        history = {h.version: h for h in store.history(recipe.name)}
-    except DatasetNotFound:
-        return
+    history = {h.version: h for h in target.history(recipe.name)}
     for version, (status, reason, successor) in recipe.statuses.items():
         found = history.get(version)
         if found is None or (successor is not None and successor not in history):
             continue
         if (found.status.value, found.reason, found.successor) != (status, reason, successor):
-            store.set_status(recipe.name, version, Status(status), reason, successor)
+            target.set_status(recipe.name, version, Status(status), reason, successor)

@@ -3,7 +3,6 @@ checksums, after checking that this environment has the software the version was
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from astrobench.catalog.records import release_records
 from astrobench.catalog.release import SHA256_MULTIHASH_PREFIX
-from astrobench.ingest.benchmarking import with_baselines
+from astrobench.ingest.publish import build
 from astrobench.ingest.recipe import Recipe
 
 ASSETS = "/assets/"
@@ -59,12 +58,7 @@ def rebuild(
     report: Callable[[str], None] = print,
 ) -> dict[str, str]:
     """Storage key -> sha256 of every file ``recipe`` builds for ``version`` now."""
-    report(f"{recipe.name} {version}: rebuilding")
-    release = recipe.build(version, sources, workdir)
-    release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
-    if recipe.benchmarked(version):
-        report(f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines")
-        release = with_baselines(recipe, release, workdir)
+    release = build(recipe, version, sources, workdir, report)
     _, _, assets = release_records(release)
     return {a.path: a.sha256 for a in assets}
 

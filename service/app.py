@@ -68,7 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.mirror_url:
         replica.load(store, app.state.storage)
     app.state.splits = Splits(store, app.state.storage)
-    app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(UrlChecks)
     app.add_middleware(
         CORSMiddleware,

@@ -1,5 +1,6 @@
 """Request checks before routing: no NUL in URLs (400), and request-body limits for every write:
-JSON or CSV only (415) and at most ``max_body_bytes`` (413).
+JSON or CSV only (415) and at most ``max_body_bytes`` (413); file uploads, of any media type, at
+most ``max_upload_bytes``.
 
 Checked before the body is parsed, as plain ASGI middleware, so an oversized upload is refused
 without being read into memory.
@@ -8,6 +9,7 @@ without being read into memory.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +21,8 @@ class _TooLarge(Exception):
     pass
 
 
+UPLOAD_PATH = re.compile(r"^/collections/[^/]+/versions/[^/]+/files/[^/]+$")
+"""Where curators PUT a version's files, in any format."""
 FORM_PATHS = ("/oai",)
 """Routes that take an HTML form body (OAI-PMH harvesters POST their arguments)."""
 
@@ -50,9 +54,10 @@ class UrlChecks:
 
 
 class BodyLimits:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WRITES:
@@ -61,7 +66,9 @@ class BodyLimits:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         content_type = headers.get("content-type", "")
         has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
-        if has_body and not _accepted(content_type, scope["path"]):
+        upload = scope["method"] == "PUT" and UPLOAD_PATH.match(scope["path"]) is not None
+        limit = self.max_upload_bytes if upload else self.max_body_bytes
+        if has_body and not upload and not _accepted(content_type, scope["path"]):
             await _error(
                 send,
                 415,
@@ -71,8 +78,8 @@ class BodyLimits:
             )
             return
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _error(send, 413, "PayloadTooLarge", self._too_large(int(declared)))
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _error(send, 413, "PayloadTooLarge", _too_large(int(declared), limit))
             return
         seen = 0
 
@@ -80,7 +87,7 @@ class BodyLimits:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_body_bytes:
+            if seen > limit:
                 raise _TooLarge
             return message
 
@@ -95,12 +102,11 @@ class BodyLimits:
             await self.app(scope, counted, tracked)
         except _TooLarge:
             if not started:
-                await _error(send, 413, "PayloadTooLarge", self._too_large(seen))
+                await _error(send, 413, "PayloadTooLarge", _too_large(seen, limit))
 
-    def _too_large(self, size: int) -> str:
-        return (
-            f"request body of {size} bytes or more exceeds the limit of {self.max_body_bytes} bytes"
-        )
+
+def _too_large(size: int, limit: int) -> str:
+    return f"request body of {size} bytes or more exceeds the limit of {limit} bytes"
 
 
 async def _error(send: Send, status: int, code: str, description: str) -> None:

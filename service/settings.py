@@ -46,7 +46,9 @@ class Settings(CatalogSettings):
     max_filter_nodes: int = 1000
     """A filter's largest size, nesting and node count, checked before it is parsed."""
     max_body_bytes: int = 16 * 1024 * 1024
-    """Largest request body accepted (413 above it)."""
+    """Largest request body accepted (413 above it), file uploads aside."""
+    max_upload_bytes: int = 4 * 1024**3
+    """Largest file a curator may upload (``PUT .../versions/{v}/files/{name}``; 413 above it)."""
     storage_timeout: float = 10.0
     """Seconds a read of asset storage may take, waiting for a turn included, before the
     request gets 503; also each attempt's connect and read timeout on S3."""

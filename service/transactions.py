@@ -5,15 +5,22 @@ one step: the service checks every file against the checksum and size its item d
 commits the version in one transaction. Published versions are never modified (409); only their
 status changes, through ``PATCH .../versions/{version}``. The STAC transaction paths
 (``POST /collections``, ``PUT /collections/{id}``, ``POST /collections/{id}/items``...) act on the
-draft named by the record's ``version``.
+draft named by the record's ``version``. A version's files are uploaded first, each checked
+against its ``Content-Digest``; publishing then verifies that storage holds every file it names.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import re
+import tempfile
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 
@@ -192,6 +199,90 @@ def _created(request: Request, path: str, created: bool) -> Response:
 
 def _draft_path(dataset: str, version: str) -> str:
     return f"{collection_path(dataset)}/drafts/{version}"
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_DIGEST = re.compile(r"(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):")
+
+
+def _expected_sha256(request: Request) -> str:
+    """The sha256 a curator declares for an upload, from its RFC 9530 ``Content-Digest``."""
+    header = request.headers.get("content-digest", "")
+    found = _DIGEST.search(header)
+    try:
+        digest = base64.b64decode(found.group(1), validate=True) if found else b""
+    except binascii.Error:
+        digest = b""
+    if len(digest) != 32:
+        raise InvalidParameter(
+            "an upload needs a Content-Digest header with the file's sha-256 (RFC 9530), "
+            f"e.g. 'Content-Digest: sha-256=:<base64 of the 32-byte digest>:'; got {header!r}"
+        )
+    return digest.hex()
+
+
+def _store_upload(request: Request, local: Path, key: str, sha256: str) -> bool:
+    """Put an uploaded file in storage, unless it would change a published version."""
+    dataset, version = key.split("/")[:2]
+    storage = deps.storage(request)
+    if storage.exists(key) and storage.sha256(key) == sha256:
+        return False
+    try:
+        published = {a.path for a in deps.store(request).version_assets(dataset, version)}
+    except (DatasetNotFound, VersionNotFound):
+        published = None
+    if published is not None:
+        raise VersionExists(
+            f"{dataset} {version} is published and its files never change; "
+            f"{key!r} {'holds other bytes' if key in published else 'is not one of them'}"
+        )
+    storage.put(local, key, sha256)
+    return True
+
+
+@router.put(
+    "/collections/{dataset}/versions/{version}/files/{name}",
+    status_code=201,
+    summary="Upload a file of a version before publishing it, checked against its Content-Digest",
+    responses=CREATED_OR_SAME,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def upload_file(
+    request: Request, dataset: str, version: str, name: str, writer: Writer
+) -> Response:
+    writer.require_write(dataset)
+    if not _DATASET_ID.match(dataset):
+        raise InvalidParameter(f"dataset id {dataset!r} is not valid; use kebab-case")
+    Version.parse(version)
+    if not _FILE_NAME.match(name):
+        raise InvalidParameter(
+            f"file name {name!r} is not valid: letters, digits, '.', '_' and '-', 200 at most"
+        )
+    expected = _expected_sha256(request)
+    digest = hashlib.sha256()
+    with tempfile.TemporaryDirectory(prefix="astrobench-upload-") as tmp:
+        local = Path(tmp) / name
+        with local.open("wb") as handle:
+            async for chunk in request.stream():
+                digest.update(chunk)
+                handle.write(chunk)
+        if digest.hexdigest() != expected:
+            raise InvalidParameter(
+                f"the uploaded bytes have sha256 {digest.hexdigest()}, but Content-Digest "
+                f"declares {expected}: the upload was damaged or the digest is wrong"
+            )
+        key = f"{dataset}/{version}/{name}"
+        created = await anyio.to_thread.run_sync(_store_upload, request, local, key, expected)
+    return _created(request, asset_href(key), created)
 
 
 # -- one-shot publish ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.validate import stac_validator
-from astrobench.ingest.publish import ingest
+from astrobench.ingest.publish import LocalTarget, ingest
 from astrobench.ingest.recipe import RECIPES, get_recipe
 from astrobench.service.process import free_port, running_server
 from tests.catalog.factories import make_release
@@ -150,14 +150,8 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> Cat
     store.create()
     for name in RECIPES:
         recipe = get_recipe(name)
-        ingest(
-            recipe,
-            list(recipe.versions),
-            store,
-            AssetStorage(settings.storage_url),
-            source_dir,
-            report=lambda _: None,
-        )
+        target = LocalTarget(store, AssetStorage(settings.storage_url))
+        ingest(recipe, list(recipe.versions), target, source_dir, report=lambda _: None)
     store.close()
     return settings
 

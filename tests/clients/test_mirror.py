@@ -24,7 +24,7 @@ from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.validate import validate
 from astrobench.catalog.versions import Status
-from astrobench.ingest.publish import publish
+from astrobench.ingest.publish import LocalTarget, publish
 from astrobench.mirror import PARTIAL, mirror
 from astrobench.service.process import running_server
 from astrobench.transfer import Retry
@@ -135,7 +135,7 @@ def toy_source(tmp_path: Path) -> Iterator[tuple[str, Store, AssetStorage]]:
     store = Store(settings.database_url)
     store.create()
     storage = AssetStorage(settings.storage_url)
-    publish(make_release(tmp_path / "build", version="1.0.0"), store, storage)
+    publish(make_release(tmp_path / "build", version="1.0.0"), LocalTarget(store, storage))
     env = {"ASTROBENCH_DATA_DIR": str(settings.data_dir)}
     with running_server(env, tmp_path / "source.log") as url:
         yield url, store, storage
@@ -150,7 +150,7 @@ def test_an_incremental_run_copies_only_the_new_version(
     url, store, storage = toy_source
     dest = tmp_path / "mirror"
     assert mirror(url, str(dest)).copied == 2
-    publish(make_release(tmp_path / "build2", version="1.1.0", seed=1), store, storage)
+    publish(make_release(tmp_path / "build2", version="1.1.0", seed=1), LocalTarget(store, storage))
     store.set_status("toy-spectra", "1.0.0", Status.DEPRECATED, "superseded", "1.1.0")
     second = mirror(url, str(dest))
     assert (second.copied, second.skipped) == (2, 2)

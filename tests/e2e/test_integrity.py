@@ -23,7 +23,7 @@ from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.errors import ChecksumMismatch
-from astrobench.ingest.publish import publish
+from astrobench.ingest.publish import LocalTarget, publish
 from astrobench.service.process import running_server
 from tests.catalog.factories import make_release
 
@@ -44,7 +44,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     store = Store(settings.database_url)
     store.create()
     release = make_release(tmp_path / "build")
-    publish(release, store, AssetStorage(settings.storage_url))
+    publish(release, LocalTarget(store, AssetStorage(settings.storage_url)))
     store.close()
     _, _, assets = release_records(release)
     [test] = [a for a in assets if a.path.endswith("-test.nc")]
@@ -97,7 +97,9 @@ def test_damage_is_found_quarantined_and_restored(served: Served, tmp_path: Path
 
     store = Store(served.settings.database_url)
     try:
-        outcome = publish(served.release, store, AssetStorage(served.settings.storage_url))
+        outcome = publish(
+            served.release, LocalTarget(store, AssetStorage(served.settings.storage_url))
+        )
     finally:
         store.close()
     assert outcome.status == "restored"

@@ -7,9 +7,10 @@ from typing import ClassVar
 
 from astrobench.catalog.records import release_records
 from astrobench.catalog.release import Release
+from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.versions import Status
-from astrobench.ingest.publish import apply_statuses
+from astrobench.ingest.publish import LocalTarget, apply_statuses
 from astrobench.ingest.recipe import Recipe
 from tests.catalog.factories import make_release
 
@@ -30,12 +31,13 @@ def test_a_version_is_deprecated_once_its_successor_is_published(
     store: Store, tmp_path: Path
 ) -> None:
     recipe = Toy()
+    target = LocalTarget(store, AssetStorage(str(tmp_path / "assets")))
     store.publish(*release_records(recipe.build("1.0.0", {}, tmp_path / "1")))
-    apply_statuses(recipe, store)  # no successor yet: nothing changes
+    apply_statuses(recipe, target)  # no successor yet: nothing changes
     assert store.history("toy-spectra")[0].status is Status.PUBLISHED
     store.publish(*release_records(recipe.build("2.0.0", {}, tmp_path / "2")))
     for _ in range(2):  # and again: nothing more to do
-        apply_statuses(recipe, store)
+        apply_statuses(recipe, target)
         first, second = store.history("toy-spectra")
         assert (first.status, first.reason, first.successor) == (
             Status.DEPRECATED,

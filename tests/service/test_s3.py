@@ -12,7 +12,7 @@ import astrobench
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
-from astrobench.ingest.publish import publish
+from astrobench.ingest.publish import LocalTarget, publish
 from astrobench.service.process import running_server
 from tests.catalog.factories import make_release
 
@@ -31,7 +31,10 @@ def catalogue_on_s3(
     store = Store(settings.database_url)
     store.create()
     release = make_release(tmp / "build", splits=("train", "test"))
-    assert publish(release, store, AssetStorage(settings.storage_url)).status == "published"
+    assert (
+        publish(release, LocalTarget(store, AssetStorage(settings.storage_url))).status
+        == "published"
+    )
     store.close()
     local = {s.name: s.path.read_bytes() for s in release.splits}
     (tmp / "expected.bin").write_bytes(local["test"])
