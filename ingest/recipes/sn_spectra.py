@@ -26,37 +26,11 @@ from astrobench.catalog import benchmark, metrics, sky
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.catalog.versions import Version
 from astrobench.ingest import environment
+from astrobench.ingest.pins import REDBACK, SNDATA
 from astrobench.ingest.recipe import Recipe, software
 from astrobench.ingest.sources import PackageSource
 from astrobench.ingest.spectra import resample, sexagesimal
 from astrobench.ingest.splits import assign_split, stratified_splits
-
-SDSS_ACKNOWLEDGEMENT = (
-    "Funding for the SDSS and SDSS-II has been provided by the Alfred P. Sloan Foundation, the "
-    "Participating Institutions, the National Science Foundation, the U.S. Department of Energy, "
-    "the National Aeronautics and Space Administration, the Japanese Monbukagakusho, the Max "
-    "Planck Society, and the Higher Education Funding Council for England."
-)
-OSC_ACKNOWLEDGEMENT = (
-    "Supernova types and redshifts from the Open Supernova Catalog (Guillochon et al. 2017, "
-    "ApJ 835, 64), as distributed in the redback package (Sarin et al. 2024)."
-)
-SNDATA = PackageSource(
-    name="sndata",
-    version="1.2.1",
-    filename="sndata-1.2.1-py2.py3-none-any.whl",
-    sha256="f9a80ba65fad2742f6317be983358725b37d3412609a27223c46211c5cab799f",
-    license="GPL-3.0-or-later (package); SDSS-II SN spectra are public data",
-    acknowledgement=SDSS_ACKNOWLEDGEMENT,
-)
-REDBACK = PackageSource(
-    name="redback",
-    version="1.20.0",
-    filename="redback-1.20.0-py3-none-any.whl",
-    sha256="28714f978a4627167dbf5d7073872d908b6942fcfb2dbfbbf57729d7b88c5a94",
-    license="GPL-3.0-or-later (package); Open Supernova Catalog metadata",
-    acknowledgement=OSC_ACKNOWLEDGEMENT,
-)
 
 GRID = np.arange(3800.0, 9200.0 + 2.5, 5.0)
 """Observed-frame wavelength grid in Angstrom: 3800-9200 A in 5 A steps (1081 samples)."""

