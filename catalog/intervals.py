@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from astrobench.catalog.metrics import OUTLIER_THRESHOLD, expected_labels
+from astrobench.catalog.metrics import OUTLIER_THRESHOLD, expected_labels, residual
 from astrobench.catalog.predictions import Predictions, Truth
 
 CONFIDENCE = 0.95
@@ -72,7 +72,7 @@ def draws_of(
     parts: dict[str, list[NDArray[np.float64]]] = {}
     for weights in draws.chunks():
         if truth.regression:
-            found = _regression(truth, predictions, weights.astype(float))
+            found = _regression(residual(truth, predictions, criteria), weights.astype(float))
         else:
             with warnings.catch_warnings():  # a draw without some class: NaN, not a warning
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -148,9 +148,8 @@ def _weighted_median(
 
 
 def _regression(
-    truth: Truth, predictions: Predictions, weights: NDArray[np.float64]
+    residual: NDArray[np.float64], weights: NDArray[np.float64]
 ) -> dict[str, NDArray[np.float64]]:
-    residual = predictions.values.astype(float) - truth.values.astype(float)
     median = _weighted_median(residual, weights)
     spread = _weighted_median(np.abs(residual[None, :] - median[:, None]), weights)
     outliers = (np.abs(residual) > OUTLIER_THRESHOLD).astype(float)

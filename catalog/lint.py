@@ -130,7 +130,7 @@ def _ranking(
             found.append(
                 Finding(f"{where}[{name}]", "missing: whether it may inform model selection")
             )
-        if role in ("test", "robustness"):
+        if role in ("test", "robustness") and collection.get(benchmark.TASK) != "regression":
             counts = split.get("class_objects")
             if not counts:
                 found.append(Finding(f"{where}[{name}]", "missing: objects per class"))

@@ -104,15 +104,47 @@ REGRESSION = (
         threshold=OUTLIER_THRESHOLD,
     ),
 )
+REDSHIFT = (
+    Metric(
+        "nmad",
+        "minimize",
+        "sigma_NMAD of dz = (z_pred - z_true) / (1 + z_true): 1.4826 median|dz - median dz|, the "
+        "photometric-redshift scatter that outliers do not inflate.",
+    ),
+    Metric("bias", "minimize", "Median dz = (z_pred - z_true) / (1 + z_true) (best near zero)."),
+    Metric(
+        "outlier_fraction",
+        "minimize",
+        f"Fraction of examples with |dz| > {OUTLIER_THRESHOLD}, dz = (z_pred - z_true) / "
+        "(1 + z_true): catastrophic redshift errors.",
+        threshold=OUTLIER_THRESHOLD,
+    ),
+)
+"""Regression metrics of redshifts (``criteria(..., residual="redshift")``)."""
 DEFINITIONS = {m.name: m for m in (*CLASSIFICATION, *ABSTENTION, *REGRESSION)}
+RESIDUALS = ("difference", "redshift")
+"""How a regression's residual is measured: ``prediction - truth``, or that over ``1 + truth``."""
 
 
-def definitions(task: str, abstention: bool = False) -> list[dict[str, Any]]:
+def definitions(
+    task: str, abstention: bool = False, residual: str = "difference"
+) -> list[dict[str, Any]]:
     """The ``bench:metrics`` entries for a task (with ``abstention``, the metrics of an unknown
-    label too); the first metric is the primary one."""
-    chosen = REGRESSION if task == "regression" else CLASSIFICATION
+    label too; with ``residual="redshift"``, regression metrics of dz / (1 + z)); the first
+    metric is the primary one."""
+    regression = REDSHIFT if residual == "redshift" else REGRESSION
+    chosen = regression if task == "regression" else CLASSIFICATION
     extra = ABSTENTION if abstention and task != "regression" else ()
     return [m.to_dict(primary=(i == 0)) for i, m in enumerate((*chosen, *extra))]
+
+
+def residual(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | None) -> Any:
+    """Each example's regression residual, as the split's criteria measure it."""
+    true = truth.values.astype(float)
+    difference = predictions.values.astype(float) - true
+    if (criteria or {}).get("residual", "difference") == "redshift":
+        return difference / (1 + true)
+    return difference
 
 
 def criteria(task: str, abstention: bool = False, **extra: Any) -> dict[str, Any]:
@@ -162,14 +194,14 @@ def _wanted(names: list[str] | None, metrics: dict[str, float]) -> dict[str, flo
 
 
 def _regression(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | None) -> Score:
-    residual = predictions.values.astype(float) - truth.values.astype(float)
-    median = float(np.median(residual))
+    d = residual(truth, predictions, criteria)
+    median = float(np.median(d))
     metrics = {
-        "nmad": float(1.4826 * np.median(np.abs(residual - median))),
+        "nmad": float(1.4826 * np.median(np.abs(d - median))),
         "bias": median,
-        "outlier_fraction": float(np.mean(np.abs(residual) > OUTLIER_THRESHOLD)),
+        "outlier_fraction": float(np.mean(np.abs(d) > OUTLIER_THRESHOLD)),
     }
-    return Score(truth.split, residual.size, _wanted((criteria or {}).get("metrics"), metrics))
+    return Score(truth.split, d.size, _wanted((criteria or {}).get("metrics"), metrics))
 
 
 def expected_labels(truth: Truth, criteria: dict[str, Any] | None = None) -> NDArray[np.object_]:

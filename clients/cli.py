@@ -203,6 +203,9 @@ def parser() -> argparse.ArgumentParser:
         "--to", metavar="URL", help="publish to the catalogue at URL instead of the local one"
     )
     ingest.add_argument("--token", help="a curator's token for --to (ASTROBENCH_TOKEN)")
+    ingest.add_argument(
+        "--workers", type=int, default=2, help="datasets built at once, in processes (default 2)"
+    )
     store_options(ingest)
     ingest.set_defaults(run=server_side("astrobench.ingest.commands:ingest"))
 

@@ -54,17 +54,27 @@ def unknown_label(collection: Mapping[str, Any]) -> str | None:
 
 
 def run(
-    baseline_class: type[Baseline], collection: dict[str, Any], data: Mapping[str, xr.Dataset]
+    baseline_class: type[Baseline],
+    collection: dict[str, Any],
+    data: Mapping[str, xr.Dataset],
+    source_dir: Path | None = None,
 ) -> Run:
-    """Fit on the train split (thresholds on validation), then answer and score every split."""
+    """Fit on the train split (thresholds on validation), then answer and score every split;
+    the packages the baseline reads are fetched into ``source_dir``."""
     splits = {s["name"]: s for s in collection[benchmark.SPLITS]}
     role = {name: entry["role"] for name, entry in splits.items()}
     train = next(data[n] for n in data if role[n] == "train")
     validation = next((data[n] for n in data if role[n] == "validation"), train)
+    packages = {}
+    if baseline_class.sources:
+        if source_dir is None:
+            raise ValueError(f"{baseline_class.name} reads source packages: give a source_dir")
+        packages = {s.name: s.fetch(source_dir) for s in baseline_class.sources}
     baseline = baseline_class(
         evaluation.training_classes(collection),
         unknown_label(collection),
         target=collection[benchmark.TARGET],
+        files=packages,
     )
     baseline.fit(train, validation)
     answers, files, scores, checks, drawn = {}, {}, {}, {}, {}
@@ -121,8 +131,11 @@ def command(dataset: str, baseline: str, version: str) -> str:
     return f"astrobench baseline {dataset} {baseline} --version {version}"
 
 
-def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
-    """``release`` plus every baseline's predictions, scores and figures, and the card."""
+def with_baselines(
+    recipe: Recipe, release: Release, workdir: Path, source_dir: Path | None = None
+) -> Release:
+    """``release`` plus every baseline's predictions, scores and figures, and the card; the
+    packages baselines read are fetched into ``source_dir``."""
     collection = collection_record(release)
     data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
     entries, files = [], list(release.files)
@@ -139,7 +152,7 @@ def with_baselines(recipe: Recipe, release: Release, workdir: Path) -> Release:
         if not (modern and s["role"] == "train") and s["name"] in data
     ]
     for name, target in baselines.items():
-        result = runs[name] = run(load(target), collection, data)
+        result = runs[name] = run(load(target), collection, data, source_dir)
         for split, text in result.files.items():
             path = workdir / f"{release.dataset}-{release.version}-{split}-{name}.csv"
             path.write_text(text, encoding="utf-8")

@@ -32,6 +32,17 @@ def _column(collection: dict[str, Any], split: dict[str, Any], test: str | None)
     return str(split["name"]) + _named(collection, split, test)
 
 
+def _minimized(collection: dict[str, Any], test: str | None) -> bool:
+    """Whether the test split's primary metric is better when lower."""
+    if test is None:
+        return False
+    primary = evaluation.primary_of(collection, test)
+    return any(
+        m["name"] == primary and m.get("direction") == "minimize"
+        for m in collection.get(benchmark.METRICS, [])
+    )
+
+
 def _primary(collection: dict[str, Any], split: dict[str, Any]) -> str:
     return evaluation.primary_of(collection, split["name"])
 
@@ -43,10 +54,14 @@ def _scored(value: float | None, bounds: list[float] | None) -> str:
 
 
 def _comparisons(
-    baseline: dict[str, Any], baselines: list[dict[str, Any]], test: str | None
+    baseline: dict[str, Any],
+    baselines: list[dict[str, Any]],
+    test: str | None,
+    minimized: bool = False,
 ) -> list[str]:
     """How a baseline compares with the others on the test split, by the paired interval of the
-    difference: 'indistinguishable' where it covers zero."""
+    difference: 'indistinguishable' where it covers zero; with ``minimized`` (a primary metric
+    where lower is better) each direction says whether it is better or worse."""
     paired = baseline.get("versus", {}).get(test or "", {})
     kinds = {b["name"]: b.get("kind", "") for b in baselines}
     said = []
@@ -57,6 +72,8 @@ def _comparisons(
             said.append(f"indistinguishable from {other} ({kinds[other]})")
         else:
             word = "higher" if low > 0 else "lower"
+            if minimized:
+                word += " (worse)" if low > 0 else " (better)"
             said.append(f"{word} than {other} ({kinds[other]}) by [{low:+.3f}, {high:+.3f}]")
     return (
         [f"  On {test}, paired 95% interval of the difference: {'; '.join(said)}"] if said else []
@@ -156,7 +173,7 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
                 lines += [f"  Reproduce: `{b['command']}`"]
             if "used_splits" in b:
                 lines += [f"  Learnt from: {', '.join(b['used_splits']) or 'nothing'}"]
-            lines += _comparisons(b, baselines, test)
+            lines += _comparisons(b, baselines, test, _minimized(collection, test))
             if test:
                 gaps = []
                 for s in evaluated:

@@ -38,9 +38,11 @@ def ingest(
     every: bool = False,
     to: str | None = None,
     token: str | None = None,
+    workers: int = 2,
 ) -> int:
-    """Build datasets from their recipes and publish them: into the configured catalogue, or
-    with ``to``, into the catalogue at that URL as the holder of ``token``."""
+    """Build datasets from their recipes, ``workers`` at a time, and publish them: into the
+    configured catalogue, or with ``to``, into the catalogue at that URL as the holder of
+    ``token``."""
     if every == bool(name):
         raise SystemExit(
             "astrobench ingest: give a dataset NAME or --all, not both; datasets: "
@@ -67,10 +69,8 @@ def ingest(
             target = publish.LocalTarget(
                 store, AssetStorage(settings.storage_url), mint=_minter(settings, store)
             )
-        for dataset in list(RECIPES) if every else [str(name)]:
-            recipe = get_recipe(dataset)
-            versions = [version] if version else list(recipe.versions)
-            publish.ingest(recipe, versions, target, settings.sources(), report=_say)
+        names = list(RECIPES) if every else [str(name)]
+        publish.ingest_all(names, target, settings.sources(), _say, workers, version)
     return 0
 
 
@@ -105,7 +105,7 @@ def baseline(
         _say(f"{name} {version}: loading {len(splits)} splits")
         data = {s: client.open(name, version, s, cache=True).load() for s in splits}
         _say(f"running {baseline} (seed {found.seed})")
-        result = benchmarking.run(found, collection, data)
+        result = benchmarking.run(found, collection, data, CatalogSettings().sources())
         for split, text in result.files.items():
             (folder / f"{split}.csv").write_text(text, encoding="utf-8")
         report = client.evaluate(name, result.files, version)
@@ -160,7 +160,9 @@ def rebuild(
     settings.prepare()
     sources = {s.name: s.fetch(settings.sources()) for s in recipe.sources}
     with tempfile.TemporaryDirectory(prefix=f"{name}-{version}-") as tmp:
-        rebuilt = rebuilding.rebuild(recipe, version, sources, Path(tmp), report=_say)
+        rebuilt = rebuilding.rebuild(
+            recipe, version, sources, Path(tmp), report=_say, source_dir=settings.sources()
+        )
     checks = rebuilding.compare(rebuilding.published_files([collection, *items]), rebuilt)
     for check in checks:
         if not check.same:

@@ -48,3 +48,38 @@ ZTF_ACKNOWLEDGEMENT = (
     "Observation times and 5-sigma depths from the Zwicky Transient Facility observing log "
     "(Bellm et al. 2019, PASP 131, 018002), as distributed in the redback package."
 )
+
+MLZ = PackageSource(
+    name="MLZ",
+    version="1.2",
+    filename="MLZ-1.2.tar.gz",
+    sha256="2fb4969c093486d034552abae8ed36c95b2d8cf17eda64789fa648695d710d04",
+    license="NCSA (University of Illinois/NCSA Open Source License); SDSS data are public",
+    acknowledgement=(
+        "SDSS Main Galaxy Sample photometry and spectroscopic redshifts as distributed with MLZ "
+        "(Carrasco Kind & Brunner 2013, MNRAS 432, 1483; 2014, MNRAS 438, 3409). "
+        + SDSS_ACKNOWLEDGEMENT
+    ),
+)
+DESC_BPZ = PackageSource(
+    name="desc-bpz",
+    version="0.4.0",
+    filename="desc_bpz-0.4.0-py3-none-any.whl",
+    sha256="24b54d0a56a4117515aa12c885084516a6df967600974b31cd93ed5af4cc8d24",
+    license="MIT (LSST Dark Energy Science Collaboration)",
+    acknowledgement=(
+        "Galaxy templates of Coleman, Wu & Weedman (1980) and Kinney et al. (1996) as revised "
+        "for BPZ (Benitez 2000, ApJ 536, 571; Coe et al. 2006, AJ 132, 926), from desc-bpz."
+    ),
+)
+SPECLITE = PackageSource(
+    name="speclite",
+    version="1.0.0",
+    filename="speclite-1.0.0-py3-none-any.whl",
+    sha256="4bc8cb7f718b347e0ce566cb5ed341684c8efebe4a77f2a49aabe8ee085465d7",
+    license="BSD-3-Clause",
+    acknowledgement=(
+        "SDSS filter responses at airmass 1.3 (Doi et al. 2010, AJ 139, 1628), from speclite "
+        "(Kirkby et al.)."
+    ),
+)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +28,7 @@ from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.versions import Status
 from astrobench.ingest.benchmarking import with_baselines
-from astrobench.ingest.recipe import Recipe
+from astrobench.ingest.recipe import Recipe, get_recipe
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ def build(
     sources: dict[str, Path],
     workdir: Path,
     report: Callable[[str], None] = print,
+    source_dir: Path | None = None,
 ) -> Release:
     """``version`` built in ``workdir``, with its sources described and, where the version is
     benchmarked, its baselines run and its card written."""
@@ -156,31 +158,59 @@ def build(
     release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
     if recipe.benchmarked(version):
         report(f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines")
-        release = with_baselines(recipe, release, workdir)
+        release = with_baselines(recipe, release, workdir, source_dir)
     return release
 
 
-def ingest(
-    recipe: Recipe,
-    versions: list[str],
+def _built(name: str, versions: list[str], source_dir: Path, workdir: Path) -> list[Release]:
+    """Every requested version of a registered recipe, built (in a worker process)."""
+    recipe = get_recipe(name)
+    sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
+    releases = []
+    for version in versions:
+        (workdir / version).mkdir(parents=True)
+        releases.append(build(recipe, version, sources, workdir / version, _quiet, source_dir))
+    return releases
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def ingest_all(
+    names: Sequence[str],
     target: Target,
     source_dir: Path,
     report: Callable[[str], None] = print,
+    workers: int = 2,
+    version: str | None = None,
 ) -> list[Outcome]:
-    """Fetch a recipe's sources once, then build and publish each requested version in order,
-    then apply the recipe's statuses."""
-    for version in versions:
-        recipe.check_version(version)
-    target.check_access(recipe.name)
-    report(f"{recipe.name}: fetching {len(recipe.sources)} pinned source package(s)")
-    sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
+    """Build the named datasets (``version`` of each, or every version), ``workers`` recipes at
+    a time in separate processes, and publish each version, in order, as its recipe is built."""
+    recipes = [get_recipe(name) for name in names]
+    wanted = {r.name: [version] if version else list(r.versions) for r in recipes}
+    for recipe in recipes:
+        for each in wanted[recipe.name]:
+            recipe.check_version(each)
+        target.check_access(recipe.name)
+        for source in recipe.sources:  # once, before the builds share the cache
+            source.fetch(source_dir)
     outcomes = []
-    for version in versions:
-        with tempfile.TemporaryDirectory(prefix=f"{recipe.name}-{version}-") as tmp:
-            outcome = publish(build(recipe, version, sources, Path(tmp), report), target)
-        report(f"{recipe.name} {version}: {outcome.status}")
-        outcomes.append(outcome)
-    apply_statuses(recipe, target)
+    with (
+        tempfile.TemporaryDirectory(prefix="astrobench-ingest-") as tmp,
+        ProcessPoolExecutor(max_workers=max(1, workers)) as pool,
+    ):
+        jobs = [
+            (r, pool.submit(_built, r.name, wanted[r.name], source_dir, Path(tmp) / r.name))
+            for r in recipes
+        ]
+        report(f"building {', '.join(names)}: {max(1, workers)} at a time")
+        for recipe, job in jobs:
+            for release in job.result():
+                outcome = publish(release, target)
+                report(f"{recipe.name} {release.version}: {outcome.status}")
+                outcomes.append(outcome)
+            apply_statuses(recipe, target)
     return outcomes
 
 

@@ -56,9 +56,11 @@ def rebuild(
     sources: dict[str, Path],
     workdir: Path,
     report: Callable[[str], None] = print,
+    source_dir: Path | None = None,
 ) -> dict[str, str]:
-    """Storage key -> sha256 of every file ``recipe`` builds for ``version`` now."""
-    release = build(recipe, version, sources, workdir, report)
+    """Storage key -> sha256 of every file ``recipe`` builds for ``version`` now (its
+    baselines' source packages fetched into ``source_dir``)."""
+    release = build(recipe, version, sources, workdir, report, source_dir)
     _, _, assets = release_records(release)
     return {a.path: a.sha256 for a in assets}
 

@@ -63,6 +63,7 @@ class Recipe(ABC):
 RECIPES: dict[str, str] = {
     "sn-spectra": "astrobench.ingest.recipes.sn_spectra:SnSpectra",
     "ogle3-variables": "astrobench.ingest.recipes.ogle3_variables:Ogle3Variables",
+    "sdss-photoz": "astrobench.ingest.recipes.sdss_photoz:SdssPhotoz",
 }
 """Dataset id -> ``module:Class``, imported only when that recipe is used."""
 

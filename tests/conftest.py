@@ -24,8 +24,8 @@ from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.validate import stac_validator
-from astrobench.ingest.publish import LocalTarget, ingest
-from astrobench.ingest.recipe import RECIPES, get_recipe
+from astrobench.ingest.publish import LocalTarget, ingest_all
+from astrobench.ingest.recipe import RECIPES
 from astrobench.service.process import free_port, running_server
 from tests.catalog.factories import make_release
 from tests.chromium import chromium
@@ -148,10 +148,8 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> Cat
     settings.prepare()
     store = Store(settings.database_url)
     store.create()
-    for name in RECIPES:
-        recipe = get_recipe(name)
-        target = LocalTarget(store, AssetStorage(settings.storage_url))
-        ingest(recipe, list(recipe.versions), target, source_dir, report=lambda _: None)
+    target = LocalTarget(store, AssetStorage(settings.storage_url))
+    ingest_all(list(RECIPES), target, source_dir, report=lambda _: None)
     store.close()
     return settings
 

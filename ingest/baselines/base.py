@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -13,6 +14,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from astrobench.catalog.errors import InvalidParameter
+from astrobench.ingest.sources import PackageSource
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,18 @@ class Baseline(ABC):
     reads_validation: ClassVar[bool] = False
     """Whether ``fit`` reads the validation split (to set thresholds, say): it then counts among
     the splits the baseline learnt from."""
+    sources: ClassVar[tuple[PackageSource, ...]] = ()
+    """Pinned packages the method itself reads (templates, filter curves), beside the data."""
 
     def __init__(
-        self, classes: Sequence[str], unknown_label: str | None = None, target: str = "label"
+        self,
+        classes: Sequence[str],
+        unknown_label: str | None = None,
+        target: str = "label",
+        files: Mapping[str, Path] | None = None,
     ) -> None:
+        self.files = dict(files or {})
+        """Each of ``sources``, by package name: its verified local file."""
         self.classes = tuple(classes)
         """Training classes, in the order of score columns."""
         self.unknown_label = unknown_label

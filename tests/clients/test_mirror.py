@@ -25,14 +25,17 @@ from astrobench.catalog.store import Store
 from astrobench.catalog.validate import validate
 from astrobench.catalog.versions import Status
 from astrobench.ingest.publish import LocalTarget, publish
+from astrobench.ingest.recipe import RECIPES, get_recipe
 from astrobench.mirror import PARTIAL, mirror
 from astrobench.service.process import running_server
 from astrobench.transfer import Retry
 from tests.catalog.factories import make_release
 from tests.clients.flaky import Faults, flaky_proxy
 
-ITEMS = 2 + 3 + 4 + 4 + 4 + 8 + 12
-"""Items of every version: sn-spectra 1.0.0 to 2.0.0, ogle3-variables 1.0.0 and 2.0.0."""
+ITEMS = 2 + 3 + 4 + 4 + 4 + 8 + 12 + 5
+"""Items of every version: sn-spectra 1.0.0 to 2.0.0, ogle3-variables 1.0.0 and 2.0.0,
+sdss-photoz 1.0.0."""
+VERSIONS = sum(len(get_recipe(name).versions) for name in RECIPES)
 QUICK = Retry(attempts=2, backoff=0.01)
 
 
@@ -88,14 +91,13 @@ def test_mirror_is_a_complete_verified_static_catalogue(
     expected = source_assets(server)
     first = mirror(server, str(tmp_path))
     assert first.copied == len(expected) and first.skipped == 0
-    assert sorted(first.versions)[0] == "ogle3-variables 1.0.0" and len(first.versions) == 7
+    assert sorted(first.versions)[0] == "ogle3-variables 1.0.0" and len(first.versions) == VERSIONS
     assert check_tree(tmp_path, expected, validator) == ITEMS
     again = mirror(server, str(tmp_path))
     assert again.copied == 0 and again.skipped == len(expected)
     root = json.loads((tmp_path / "catalog.json").read_text())
     assert {ln["href"] for ln in root["links"] if ln["rel"] == "child"} == {
-        "./ogle3-variables/catalog.json",
-        "./sn-spectra/catalog.json",
+        f"./{name}/catalog.json" for name in RECIPES
     }
 
 

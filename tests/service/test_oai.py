@@ -11,6 +11,7 @@ from oaipmh_scythe import Scythe
 from oaipmh_scythe import exceptions as oai_errors
 
 from astrobench.catalog.settings import CatalogSettings
+from astrobench.ingest.recipe import RECIPES
 from astrobench.service.process import running_server
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -18,6 +19,7 @@ KERNEL = "{http://datacite.org/schema/kernel-4}"
 VERSIONS = {
     "sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"],
     "ogle3-variables": ["1.0.0", "2.0.0"],
+    "sdss-photoz": ["1.0.0"],
 }
 ALL = {f"oai:astrobench.local:{d}:{v}" for d, vs in VERSIONS.items() for v in vs}
 
@@ -44,6 +46,7 @@ def test_identify_formats_and_sets(endpoint: str) -> None:
         "ogle3-variables": "OGLE-III periodic variable stars: simulated light curves on a ZTF "
         "cadence",
         "sn-spectra": "SDSS-II supernova spectra",
+        "sdss-photoz": "SDSS Main Galaxy Sample photometric redshifts (observed)",
     }
 
 
@@ -158,4 +161,4 @@ def test_repeated_arguments_and_post(endpoint: str) -> None:
     assert ET.fromstring(repeated.content).find(f"{OAI}error").get("code") == "badArgument"  # type: ignore[union-attr]
     posted = httpx.post(endpoint, data={"verb": "ListSets"})
     assert posted.status_code == 200
-    assert len(ET.fromstring(posted.content).findall(f".//{OAI}set")) == 2
+    assert len(ET.fromstring(posted.content).findall(f".//{OAI}set")) == len(RECIPES)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from astrobench.catalog.settings import CatalogSettings
+from astrobench.ingest.recipe import RECIPES
 from astrobench.service.app import create_app
 from astrobench.service.settings import Settings
 
@@ -141,10 +142,7 @@ def test_collections_carry_their_doi(server: str) -> None:
     exact = get(server, "/collections/sn-spectra/versions/1.3.0").json()
     assert exact["sci:doi"] == "10.5072/astrobench.sn-spectra.v1.3.0"
     listed = get(server, "/collections").json()["collections"]
-    assert {c["sci:doi"] for c in listed} == {
-        "10.5072/astrobench.sn-spectra",
-        "10.5072/astrobench.ogle3-variables",
-    }
+    assert {c["sci:doi"] for c in listed} == {f"10.5072/astrobench.{name}" for name in RECIPES}
 
 
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}

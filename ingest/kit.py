@@ -1,0 +1,69 @@
+"""What every recipe needs beside its science: a split file written deterministically from a
+Dataset with its datacube description derived from the Dataset's own CF attributes, and
+object-level splits stratified on a continuous target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from astrobench.ingest.splits import stratified_splits
+
+
+def datacube(data: xr.Dataset, target: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``cube:dimensions`` and ``cube:variables`` of a split, from the Dataset's coordinates and
+    the ``long_name`` and ``units`` of each variable (the target and coordinates are auxiliary)."""
+    dimensions: dict[str, Any] = {}
+    for name, size in data.sizes.items():
+        entry: dict[str, Any] = {"type": "other" if name in data.coords else "index"}
+        coord = data.coords.get(name)
+        if coord is not None and coord.dtype.kind in "OUS" and size <= 32:
+            entry["values"] = [str(v) for v in coord.values]
+        else:
+            entry["extent"] = [0, int(size) - 1]
+        if coord is not None and "long_name" in coord.attrs:
+            entry["description"] = str(coord.attrs["long_name"])
+        dimensions[str(name)] = entry
+    variables: dict[str, Any] = {}
+    for name, variable in data.variables.items():
+        if name in data.dims:
+            continue
+        described: dict[str, Any] = {
+            "type": "auxiliary" if name == target or name in data.coords else "data",
+            "dimensions": [str(d) for d in variable.dims],
+        }
+        if "units" in variable.attrs:
+            described["unit"] = str(variable.attrs["units"])
+        if "long_name" in variable.attrs:
+            prefix = "target: " if name == target else ""
+            described["description"] = prefix + str(variable.attrs["long_name"])
+        variables[str(name)] = described
+    return dimensions, variables
+
+
+def write_netcdf(data: xr.Dataset, path: Path, chunk_rows: int = 1024) -> Path:
+    """A split file, byte for byte the same from the same Dataset: every array compressed in
+    chunks of ``chunk_rows`` examples along the first dimension."""
+    encoding = {}
+    for name, variable in data.data_vars.items():
+        if variable.dtype.kind in "fiu" and variable.ndim:
+            chunks = (min(chunk_rows, variable.shape[0]), *variable.shape[1:])
+            encoding[name] = {"zlib": True, "complevel": 4, "shuffle": True, "chunksizes": chunks}
+    data.to_netcdf(path, engine="h5netcdf", encoding=encoding)
+    return path
+
+
+def quantile_strata(values: np.ndarray, bins: int = 10) -> list[str]:
+    """The quantile bin of each value, as a label to stratify splits on a continuous target."""
+    edges = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])
+    return [f"q{int(b)}" for b in np.searchsorted(edges, values, side="right")]
+
+
+def split_by_object(
+    keys: list[str], strata: list[str], fractions: dict[str, float], salt: str
+) -> dict[str, str]:
+    """Split name per object key, by stable hash within each stratum (``stratified_splits``)."""
+    return stratified_splits(dict(zip(keys, strata, strict=True)), fractions, salt)

@@ -1,0 +1,55 @@
+"""What the session's catalogue published of a dataset version, read back for recipe tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from astrobench.catalog.records import release_records
+from astrobench.catalog.settings import CatalogSettings
+from astrobench.catalog.storage import AssetStorage
+from astrobench.catalog.store import SearchQuery, Store
+from astrobench.ingest.recipe import get_recipe
+
+
+def collection(catalogue: CatalogSettings, dataset: str, version: str) -> dict[str, Any]:
+    store = Store(catalogue.database_url)
+    try:
+        return store.collection(dataset, version)
+    finally:
+        store.close()
+
+
+def split_files(catalogue: CatalogSettings, dataset: str, version: str) -> dict[str, xr.Dataset]:
+    """Every split file of a version, loaded, by split name."""
+    store = Store(catalogue.database_url)
+    try:
+        items = store.items(dataset, version, SearchQuery(limit=100)).items
+    finally:
+        store.close()
+    storage = AssetStorage(catalogue.storage_url)
+    found = {}
+    for item in items:
+        with storage.open(item["assets"]["data"]["href"].removeprefix("/assets/")) as handle:
+            found[item["properties"]["bench:split"]] = xr.open_dataset(
+                handle, engine="h5netcdf"
+            ).load()
+    return found
+
+
+def rebuilds_identically(
+    catalogue: CatalogSettings, source_dir: Path, workdir: Path, dataset: str, version: str
+) -> bool:
+    """Whether the recipe builds a version's split files again with the published checksums."""
+    recipe = get_recipe(dataset)
+    sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
+    workdir.mkdir(parents=True, exist_ok=True)
+    _, _, rebuilt = release_records(recipe.build(version, sources, workdir))
+    store = Store(catalogue.database_url)
+    try:
+        published = {a.path: a.sha256 for a in store.version_assets(dataset, version)}
+    finally:
+        store.close()
+    return {a.path: a.sha256 for a in rebuilt}.items() <= published.items()
