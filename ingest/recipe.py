@@ -35,10 +35,14 @@ class Recipe(ABC):
     ingest applies them once the successor is published."""
 
     @abstractmethod
-    def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
+    def build(
+        self, version: str, sources: dict[str, Path], workdir: Path, limit: int | None = None
+    ) -> Release:
         """Write the files of ``version`` under ``workdir`` and describe them.
 
-        ``sources`` maps each source's package name to its verified local file.
+        ``sources`` maps each source's package name to its verified local file. ``limit`` keeps
+        at most that many objects in each split: a small build, for checking a recipe quickly
+        (what is published is always built whole).
         """
 
     def baselines_of(self, version: str) -> dict[str, str]:

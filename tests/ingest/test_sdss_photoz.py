@@ -124,11 +124,3 @@ def test_the_baselines_say_what_the_card_says(
         bias["random-forest"][1] < 0 and bias["bpz-templates"][0] <= 0 <= bias["bpz-templates"][1]
     )
     assert templates["intervals"]["test"]["bias"][0] > 0  # biased high on bright galaxies
-
-
-def test_rebuild_gives_the_published_checksums(
-    catalogue: CatalogSettings, source_dir: Path, tmp_path: Path
-) -> None:
-    assert published_records.rebuilds_identically(
-        catalogue, source_dir, tmp_path, "sdss-photoz", "1.0.0"
-    )
