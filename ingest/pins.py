@@ -83,3 +83,19 @@ SPECLITE = PackageSource(
         "(Kirkby et al.)."
     ),
 )
+PYONGC = PackageSource(
+    name="pyongc",
+    version="1.2.2",
+    filename="pyongc-1.2.2-py3-none-any.whl",
+    sha256="d740581ce5e7317a51fc31bec19bb8562bf358c399551b5dfe73a752fa490bf2",
+    license="CC-BY-SA-4.0 (OpenNGC database, 2017 Mattia Verga); MIT (package)",
+    acknowledgement=(
+        "OpenNGC, Mattia Verga, https://github.com/mattiaverga/OpenNGC (CC-BY-SA-4.0), "
+        "compiled from NED, HyperLEDA and SIMBAD. This research has made use of the NASA/IPAC "
+        "Extragalactic Database (NED), which is operated by the Jet Propulsion Laboratory, "
+        "California Institute of Technology, under contract with the National Aeronautics and "
+        "Space Administration. We acknowledge the usage of the HyperLeda database "
+        "(http://leda.univ-lyon1.fr). This research has made use of the SIMBAD database, "
+        "operated at CDS, Strasbourg, France."
+    ),
+)

@@ -68,6 +68,7 @@ RECIPES: dict[str, str] = {
     "sn-spectra": "astrobench.ingest.recipes.sn_spectra:SnSpectra",
     "ogle3-variables": "astrobench.ingest.recipes.ogle3_variables:Ogle3Variables",
     "sdss-photoz": "astrobench.ingest.recipes.sdss_photoz:SdssPhotoz",
+    "ngc-morphology": "astrobench.ingest.recipes.ngc_morphology:NgcMorphology",
 }
 """Dataset id -> ``module:Class``, imported only when that recipe is used."""
 

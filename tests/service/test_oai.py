@@ -20,6 +20,7 @@ VERSIONS = {
     "sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"],
     "ogle3-variables": ["1.0.0", "2.0.0"],
     "sdss-photoz": ["1.0.0"],
+    "ngc-morphology": ["1.0.0"],
 }
 ALL = {f"oai:astrobench.local:{d}:{v}" for d, vs in VERSIONS.items() for v in vs}
 
@@ -47,6 +48,7 @@ def test_identify_formats_and_sets(endpoint: str) -> None:
         "cadence",
         "sn-spectra": "SDSS-II supernova spectra",
         "sdss-photoz": "SDSS Main Galaxy Sample photometric redshifts (observed)",
+        "ngc-morphology": "OpenNGC galaxy morphology from catalogue photometry (observed)",
     }
 
 
