@@ -16,25 +16,22 @@ from numpy.typing import NDArray
 
 from astrobench.catalog import benchmark, intervals, metrics
 from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.metrics import Score
 from astrobench.catalog.predictions import Predictions, Truth
 
 
 def split_entry(collection: dict[str, Any], split: str) -> dict[str, Any]:
     """A split's ``bench:splits`` entry; ``InvalidParameter`` naming the splits if absent."""
-    entries = collection.get(benchmark.SPLITS, [])
-    for entry in entries:
-        if entry["name"] == split:
-            return dict(entry)
-    names = ", ".join(e["name"] for e in entries)
-    raise InvalidParameter(
-        f"{collection['id']} {collection['version']} has no split {split!r}; splits: {names}"
-    )
+    try:
+        return Benchmark.from_collection(collection).split(split).to_dict()
+    except InvalidParameter as error:
+        raise InvalidParameter(f"{collection['id']} {collection['version']} has {error}") from None
 
 
 def training_classes(collection: Mapping[str, Any]) -> list[str]:
     """Class names a model can learn: every class not held out of training."""
-    return [c["name"] for c in collection.get(benchmark.CLASSES, []) if not c.get("held_out")]
+    return Benchmark.from_collection(collection).training_classes()
 
 
 def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
@@ -77,11 +74,7 @@ def scored_and_drawn(
 
 def primary_of(collection: dict[str, Any], split: str) -> str:
     """The metric that ranks submissions on ``split`` (its criteria, else the primary metric)."""
-    criteria = split_entry(collection, split).get("criteria")
-    if criteria:
-        return str(criteria["primary"])
-    metrics = collection.get(benchmark.METRICS, [])
-    return str(next((m["name"] for m in metrics if m.get("primary")), metrics[0]["name"]))
+    return Benchmark.from_collection(collection).primary(split)
 
 
 def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str, Any]:

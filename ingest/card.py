@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from astrobench.catalog import benchmark, evaluation
+from astrobench.catalog.extension import CARD_HEADINGS, Benchmark, Card
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -34,13 +35,8 @@ def _column(collection: dict[str, Any], split: dict[str, Any], test: str | None)
 
 def _minimized(collection: dict[str, Any], test: str | None) -> bool:
     """Whether the test split's primary metric is better when lower."""
-    if test is None:
-        return False
-    primary = evaluation.primary_of(collection, test)
-    return any(
-        m["name"] == primary and m.get("direction") == "minimize"
-        for m in collection.get(benchmark.METRICS, [])
-    )
+    bench = Benchmark.from_collection(collection)
+    return test is not None and bench.lower_is_better(bench.primary(test))
 
 
 def _primary(collection: dict[str, Any], split: dict[str, Any]) -> str:
@@ -196,17 +192,9 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
         lines += ["### Diagnostics", ""]
         lines += [f"![{title}]({name})" for title, name in figures]
         lines.append("")
-    sections = [
-        ("Domain reference", card.get("domain_reference")),
-        ("How the splits were made, and why", card.get("split_rationale")),
-        ("Why these metrics", card.get("metric_rationale")),
-        ("Robustness tests", card.get("robustness_tests")),
-        ("Known limitations", collection.get(benchmark.LIMITATIONS)),
-        ("Where a model trained here should not be used", card.get("out_of_scope")),
-        ("Lessons learned and approaches that failed", card.get("lessons_learned")),
-        ("Where the data are", card.get("data_location")),
-        ("Where the code is", card.get("code_location")),
-    ]
+    sections = Card.from_dict(card).sections()
+    limitations = ("Known limitations", collection.get(benchmark.LIMITATIONS))
+    sections.insert(list(CARD_HEADINGS).index("robustness_tests") + 1, limitations)
     for heading, body in sections:
         lines += [f"## {heading}", ""]
         lines += _bullets(body) if isinstance(body, list) else [body or "(not stated)"]

@@ -13,20 +13,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from astrobench.catalog import benchmark, citation, evaluation, schemaorg
 from astrobench.catalog.doi import DoiScheme
+from astrobench.catalog.extension import CARD_HEADINGS
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps, exports, negotiate
 from astrobench.service.exports import resolved
-
-CARD_HEADINGS = {
-    "domain_reference": "Domain reference",
-    "split_rationale": "How the splits were made, and why",
-    "metric_rationale": "Why these metrics",
-    "robustness_tests": "Robustness tests",
-    "out_of_scope": "Where a model trained here should not be used",
-    "lessons_learned": "Lessons learned and approaches that failed",
-    "data_location": "Where the data are",
-    "code_location": "Where the code is",
-}
 
 
 @cache
