@@ -1,15 +1,18 @@
 """What every recipe needs beside its science: a split file written deterministically from a
-Dataset with its datacube description derived from the Dataset's own CF attributes, and
-object-level splits stratified on a continuous target."""
+Dataset, with its CF attributes and its datacube description derived from the Dataset's own
+attributes, and object-level splits stratified on a class or a continuous target."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from astrobench.catalog.release import SplitFile
 from astrobench.ingest.splits import stratified_splits
 
 
@@ -67,3 +70,54 @@ def split_by_object(
 ) -> dict[str, str]:
     """Split name per object key, by stable hash within each stratum (``stratified_splits``)."""
     return stratified_splits(dict(zip(keys, strata, strict=True)), fractions, salt)
+
+
+def write_split(
+    data: xr.Dataset,
+    workdir: Path,
+    *,
+    dataset: str,
+    version: str,
+    split: str,
+    role: str,
+    model_selection: bool,
+    description: str,
+    criteria: dict[str, Any],
+    target: str,
+    source: str,
+    references: str,
+    classes: Sequence[str] = (),
+    attrs: Mapping[str, str] | None = None,
+) -> SplitFile:
+    """One split written as ``<dataset>-<version>-<split>.nc`` with its CF global attributes,
+    and described: datacube from the Dataset's attributes, counts per class of ``classes`` (each
+    example its own object)."""
+    data = data.copy()
+    data.attrs = {
+        "Conventions": "CF-1.10",
+        "title": f"{dataset} {version}: {split} split",
+        "institution": "astrobench",
+        "source": source,
+        "references": references,
+        **(attrs or {}),
+        "dataset_id": dataset,
+        "dataset_version": version,
+        "split": split,
+    }
+    path = write_netcdf(data, workdir / f"{dataset}-{version}-{split}.nc")
+    dimensions, variables = datacube(data, target)
+    counts = Counter(data[target].values.tolist()) if classes else Counter()
+    per_class = {c: counts[c] for c in classes}
+    return SplitFile(
+        name=split,
+        role=role,
+        path=path,
+        description=description,
+        count=data.sizes[data[target].dims[0]],
+        class_counts=per_class,
+        criteria=criteria,
+        model_selection=model_selection,
+        class_objects=per_class,
+        dimensions=dimensions,
+        variables=variables,
+    )

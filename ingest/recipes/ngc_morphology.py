@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import zipfile
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
@@ -193,36 +192,23 @@ class NgcMorphology(Recipe):
         galaxies = read_galaxies(sources[PYONGC.name])
         splits = []
         for split, names in assign(galaxies, self.name).items():
-            data = galaxies.sel(galaxy=sorted(names)[:limit])
-            data.attrs = {
-                "Conventions": "CF-1.10",
-                "title": f"{self.name} {version}: {split} split",
-                "institution": "astrobench",
-                "source": "OpenNGC (Mattia Verga), compiled from NED, HyperLEDA and SIMBAD",
-                "references": "https://github.com/mattiaverga/OpenNGC",
-                "license": "CC-BY-SA-4.0",
-                "dataset_id": self.name,
-                "dataset_version": version,
-                "split": split,
-            }
-            path = kit.write_netcdf(data, workdir / f"{self.name}-{version}-{split}.nc")
-            dimensions, variables = kit.datacube(data, TARGET)
-            counts = Counter(data[TARGET].values.tolist())
-            per_class = {c: counts[c] for c in CLASSES}
             role, selectable, text = SPLITS[split]
             splits.append(
-                SplitFile(
-                    name=split,
+                kit.write_split(
+                    galaxies.sel(galaxy=sorted(names)[:limit]),
+                    workdir,
+                    dataset=self.name,
+                    version=version,
+                    split=split,
                     role=role,
-                    path=path,
-                    description=text,
-                    count=data.sizes["galaxy"],
-                    class_counts=per_class,
-                    criteria=metrics.criteria("classification"),
                     model_selection=selectable,
-                    class_objects=per_class,
-                    dimensions=dimensions,
-                    variables=variables,
+                    description=text,
+                    criteria=metrics.criteria("classification"),
+                    target=TARGET,
+                    source="OpenNGC (Mattia Verga), compiled from NED, HyperLEDA and SIMBAD",
+                    references="https://github.com/mattiaverga/OpenNGC",
+                    classes=CLASSES,
+                    attrs={"license": "CC-BY-SA-4.0"},
                 )
             )
         return self._describe(version, splits, galaxies)

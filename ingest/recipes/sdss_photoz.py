@@ -176,33 +176,23 @@ class SdssPhotoz(Recipe):
         galaxies = read_galaxies(sources[MLZ.name])
         splits = []
         for split, ids in assign(galaxies, self.name).items():
-            data = galaxies.sel(galaxy=sorted(ids)[:limit])
-            data.attrs = {
-                "Conventions": "CF-1.10",
-                "title": f"{self.name} {version}: {split} split",
-                "institution": "astrobench",
-                "source": "SDSS Main Galaxy Sample photometry and spectroscopic redshifts, as "
-                "distributed with MLZ 1.2",
-                "references": "Strauss et al. 2002, AJ 124, 1810; Carrasco Kind & Brunner 2013, "
-                "MNRAS 432, 1483",
-                "dataset_id": self.name,
-                "dataset_version": version,
-                "split": split,
-            }
-            path = kit.write_netcdf(data, workdir / f"{self.name}-{version}-{split}.nc")
-            dimensions, variables = kit.datacube(data, TARGET)
             role, selectable, text = SPLITS[split]
             splits.append(
-                SplitFile(
-                    name=split,
+                kit.write_split(
+                    galaxies.sel(galaxy=sorted(ids)[:limit]),
+                    workdir,
+                    dataset=self.name,
+                    version=version,
+                    split=split,
                     role=role,
-                    path=path,
-                    description=text,
-                    count=data.sizes["galaxy"],
-                    criteria=metrics.criteria("regression", residual="redshift"),
                     model_selection=selectable,
-                    dimensions=dimensions,
-                    variables=variables,
+                    description=text,
+                    criteria=metrics.criteria("regression", residual="redshift"),
+                    target=TARGET,
+                    source="SDSS Main Galaxy Sample photometry and spectroscopic redshifts, as "
+                    "distributed with MLZ 1.2",
+                    references="Strauss et al. 2002, AJ 124, 1810; Carrasco Kind & Brunner "
+                    "2013, MNRAS 432, 1483",
                 )
             )
         return self._describe(version, splits, galaxies)
