@@ -3,7 +3,7 @@ acknowledgement its data asks for: one registry, so that recipes sharing a sourc
 
 from __future__ import annotations
 
-from astrobench.ingest.sources import PackageSource
+from astrobench.ingest.sources import DebianSource, PackageSource
 
 SDSS_ACKNOWLEDGEMENT = (
     "Funding for the SDSS and SDSS-II has been provided by the Alfred P. Sloan Foundation, the "
@@ -98,4 +98,17 @@ PYONGC = PackageSource(
         "(http://leda.univ-lyon1.fr). This research has made use of the SIMBAD database, "
         "operated at CDS, Strasbourg, France."
     ),
+)
+STELLARIUM_DATA = DebianSource(
+    name="stellarium-data",
+    version="0.22.2-1",
+    filename="stellarium-data_0.22.2-1_all.deb",
+    sha256="45aaebf39a814acbd6dcccea058c2f5651bcb5635599da03a215feeb51f4d5a5",
+    license="GPL-2.0-or-later (package); each deep-sky image under the licence its author gave, "
+    "as listed in the package's CREDITS.md",
+    acknowledgement=(
+        "Deep-sky images from Stellarium (https://stellarium.org), Debian package "
+        "stellarium-data; each image is credited to its author in the data (variable 'credit')."
+    ),
+    pool="main/s/stellarium",
 )

@@ -69,6 +69,7 @@ RECIPES: dict[str, str] = {
     "ogle3-variables": "astrobench.ingest.recipes.ogle3_variables:Ogle3Variables",
     "sdss-photoz": "astrobench.ingest.recipes.sdss_photoz:SdssPhotoz",
     "ngc-morphology": "astrobench.ingest.recipes.ngc_morphology:NgcMorphology",
+    "dso-images": "astrobench.ingest.recipes.dso_images:DsoImages",
 }
 """Dataset id -> ``module:Class``, imported only when that recipe is used."""
 

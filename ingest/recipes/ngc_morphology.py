@@ -8,8 +8,6 @@ relations, trained on NGC galaxies and tested on the fainter, more distant IC ga
 from __future__ import annotations
 
 import sqlite3
-import tempfile
-import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,7 +17,7 @@ import xarray as xr
 
 from astrobench.catalog import benchmark, metrics, sky
 from astrobench.catalog.release import Release, SplitFile
-from astrobench.ingest import environment, kit
+from astrobench.ingest import environment, kit, openngc
 from astrobench.ingest.pins import PYONGC
 from astrobench.ingest.recipe import Recipe
 from astrobench.ingest.sources import PackageSource
@@ -118,13 +116,10 @@ def coarse_type(hubble: str) -> str | None:
 
 def read_galaxies(wheel: Path) -> xr.Dataset:
     """Every NGC and IC galaxy with a known type and every measurement, ordered by name."""
-    with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ongc.db"
-        path.write_bytes(archive.read("pyongc/ongc.db"))
-        with sqlite3.connect(path) as db:
-            rows = db.execute(
-                f"SELECT {COLUMNS} FROM objects WHERE type = 'G' ORDER BY name"
-            ).fetchall()
+    with openngc.database(wheel) as path, sqlite3.connect(path) as db:
+        rows = db.execute(
+            f"SELECT {COLUMNS} FROM objects WHERE type = 'G' ORDER BY name"
+        ).fetchall()
     kept = [
         r
         for r in rows

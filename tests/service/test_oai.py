@@ -21,6 +21,7 @@ VERSIONS = {
     "ogle3-variables": ["1.0.0", "2.0.0"],
     "sdss-photoz": ["1.0.0"],
     "ngc-morphology": ["1.0.0"],
+    "dso-images": ["1.0.0"],
 }
 ALL = {f"oai:astrobench.local:{d}:{v}" for d, vs in VERSIONS.items() for v in vs}
 
@@ -49,6 +50,7 @@ def test_identify_formats_and_sets(endpoint: str) -> None:
         "sn-spectra": "SDSS-II supernova spectra",
         "sdss-photoz": "SDSS Main Galaxy Sample photometric redshifts (observed)",
         "ngc-morphology": "OpenNGC galaxy morphology from catalogue photometry (observed)",
+        "dso-images": "Deep-sky object images from Stellarium (observed, evaluation-sized)",
     }
 
 
