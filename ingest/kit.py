@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -121,3 +121,30 @@ def write_split(
         dimensions=dimensions,
         variables=variables,
     )
+
+
+class Role(NamedTuple):
+    """What a split is for: its role, whether it may inform model selection, and why it exists."""
+
+    role: str
+    model_selection: bool
+    description: str
+
+
+def write_splits(
+    data: Mapping[str, xr.Dataset], roles: Mapping[str, Role], workdir: Path, **common: Any
+) -> list[SplitFile]:
+    """``write_split`` for every split of ``roles``, in its order; ``common`` are the other
+    arguments, the same for each split."""
+    return [
+        write_split(
+            data[name],
+            workdir,
+            split=name,
+            role=role.role,
+            model_selection=role.model_selection,
+            description=role.description,
+            **common,
+        )
+        for name, role in roles.items()
+    ]

@@ -44,18 +44,18 @@ TEST_SHARE = (0.35, 0.5)
 """Each class's share of images in test: at least the first (and 10 images), at most the
 second."""
 SPLITS = {
-    "train": ("train", True, "Images from the training photographers and observatories."),
-    "validation": (
+    "train": kit.Role("train", True, "Images from the training photographers and observatories."),
+    "validation": kit.Role(
         "validation",
         True,
         "A fifth of the images of the training sources, stratified by class: choose models here.",
     ),
-    "test": (
+    "test": kit.Role(
         "test",
         False,
         "Images from photographers and observatories none of the training images come from.",
     ),
-    "test-blurred": (
+    "test-blurred": kit.Role(
         "robustness",
         False,
         f"The test images seen through a Gaussian point-spread function of {FWHM:g} pixels "
@@ -233,20 +233,12 @@ class DsoImages(Recipe):
         blurred = data["test"].copy()
         blurred["image"] = blurred["image"].copy(data=imaging.blurred(blurred.image.values, FWHM))
         data["test-blurred"] = blurred
-        splits = [self._write(version, name, data[name], workdir) for name in SPLITS]
-        return self._describe(version, splits, textures)
-
-    def _write(self, version: str, split: str, data: xr.Dataset, workdir: Path) -> SplitFile:
-        role, selectable, text = SPLITS[split]
-        return kit.write_split(
+        splits = kit.write_splits(
             data,
+            SPLITS,
             workdir,
             dataset=self.name,
             version=version,
-            split=split,
-            role=role,
-            model_selection=selectable,
-            description=text,
             criteria=metrics.criteria("classification"),
             target=TARGET,
             source="Deep-sky images from Stellarium (Debian stellarium-data 0.22.2-1), each "
@@ -254,6 +246,7 @@ class DsoImages(Recipe):
             references="https://stellarium.org; https://github.com/mattiaverga/OpenNGC",
             classes=CLASSES,
         )
+        return self._describe(version, splits, textures)
 
     def _describe(
         self, version: str, splits: list[SplitFile], textures: list[stellarium.Texture]

@@ -33,16 +33,16 @@ CLASSES = tuple(CLASS_DESCRIPTIONS)
 FRACTIONS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 """Of the NGC galaxies, stratified by class."""
 SPLITS = {
-    "train": ("train", True, "NGC galaxies: fit models here."),
-    "validation": ("validation", True, "NGC galaxies: choose models and settings here."),
-    "test": ("test", False, "NGC galaxies: the in-distribution score."),
-    "test-ic-dev": (
+    "train": kit.Role("train", True, "NGC galaxies: fit models here."),
+    "validation": kit.Role("validation", True, "NGC galaxies: choose models and settings here."),
+    "test": kit.Role("test", False, "NGC galaxies: the in-distribution score."),
+    "test-ic-dev": kit.Role(
         "robustness",
         True,
         "IC galaxies, half of them: open to model selection, to develop methods that carry "
         "over to them.",
     ),
-    "test-ic": (
+    "test-ic": kit.Role(
         "robustness",
         False,
         "IC galaxies, the other half: the shifted score, beside test's. The Index Catalogue's "
@@ -185,27 +185,23 @@ class NgcMorphology(Recipe):
     ) -> Release:
         self.check_version(version)
         galaxies = read_galaxies(sources[PYONGC.name])
-        splits = []
-        for split, names in assign(galaxies, self.name).items():
-            role, selectable, text = SPLITS[split]
-            splits.append(
-                kit.write_split(
-                    galaxies.sel(galaxy=sorted(names)[:limit]),
-                    workdir,
-                    dataset=self.name,
-                    version=version,
-                    split=split,
-                    role=role,
-                    model_selection=selectable,
-                    description=text,
-                    criteria=metrics.criteria("classification"),
-                    target=TARGET,
-                    source="OpenNGC (Mattia Verga), compiled from NED, HyperLEDA and SIMBAD",
-                    references="https://github.com/mattiaverga/OpenNGC",
-                    classes=CLASSES,
-                    attrs={"license": "CC-BY-SA-4.0"},
-                )
-            )
+        parts = {
+            split: galaxies.sel(galaxy=sorted(names)[:limit])
+            for split, names in assign(galaxies, self.name).items()
+        }
+        splits = kit.write_splits(
+            parts,
+            SPLITS,
+            workdir,
+            dataset=self.name,
+            version=version,
+            criteria=metrics.criteria("classification"),
+            target=TARGET,
+            source="OpenNGC (Mattia Verga), compiled from NED, HyperLEDA and SIMBAD",
+            references="https://github.com/mattiaverga/OpenNGC",
+            classes=CLASSES,
+            attrs={"license": "CC-BY-SA-4.0"},
+        )
         return self._describe(version, splits, galaxies)
 
     def _describe(self, version: str, splits: list[SplitFile], galaxies: xr.Dataset) -> Release:

@@ -35,16 +35,16 @@ FRACTIONS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 TARGET = "z_spec"
 
 SPLITS = {
-    "train": ("train", True, "Bright galaxies (r < 17): fit models here."),
-    "validation": ("validation", True, "Bright galaxies: choose models and settings here."),
-    "test": ("test", False, "Bright galaxies: the in-distribution score."),
-    "test-faint-dev": (
+    "train": kit.Role("train", True, "Bright galaxies (r < 17): fit models here."),
+    "validation": kit.Role("validation", True, "Bright galaxies: choose models and settings here."),
+    "test": kit.Role("test", False, "Bright galaxies: the in-distribution score."),
+    "test-faint-dev": kit.Role(
         "robustness",
         True,
         "Faint galaxies (17 <= r < 17.77), half of them: open to model selection, to develop "
         "methods that carry over to fainter data.",
     ),
-    "test-faint": (
+    "test-faint": kit.Role(
         "robustness",
         False,
         "Faint galaxies (17 <= r < 17.77), the other half: the shifted score, beside test's. "
@@ -174,27 +174,23 @@ class SdssPhotoz(Recipe):
     ) -> Release:
         self.check_version(version)
         galaxies = read_galaxies(sources[MLZ.name])
-        splits = []
-        for split, ids in assign(galaxies, self.name).items():
-            role, selectable, text = SPLITS[split]
-            splits.append(
-                kit.write_split(
-                    galaxies.sel(galaxy=sorted(ids)[:limit]),
-                    workdir,
-                    dataset=self.name,
-                    version=version,
-                    split=split,
-                    role=role,
-                    model_selection=selectable,
-                    description=text,
-                    criteria=metrics.criteria("regression", residual="redshift"),
-                    target=TARGET,
-                    source="SDSS Main Galaxy Sample photometry and spectroscopic redshifts, as "
-                    "distributed with MLZ 1.2",
-                    references="Strauss et al. 2002, AJ 124, 1810; Carrasco Kind & Brunner "
-                    "2013, MNRAS 432, 1483",
-                )
-            )
+        parts = {
+            split: galaxies.sel(galaxy=sorted(ids)[:limit])
+            for split, ids in assign(galaxies, self.name).items()
+        }
+        splits = kit.write_splits(
+            parts,
+            SPLITS,
+            workdir,
+            dataset=self.name,
+            version=version,
+            criteria=metrics.criteria("regression", residual="redshift"),
+            target=TARGET,
+            source="SDSS Main Galaxy Sample photometry and spectroscopic redshifts, as "
+            "distributed with MLZ 1.2",
+            references="Strauss et al. 2002, AJ 124, 1810; Carrasco Kind & Brunner 2013, MNRAS "
+            "432, 1483",
+        )
         return self._describe(version, splits, galaxies)
 
     def _describe(self, version: str, splits: list[SplitFile], galaxies: xr.Dataset) -> Release:
