@@ -112,3 +112,15 @@ STELLARIUM_DATA = DebianSource(
     ),
     pool="main/s/stellarium",
 )
+SLSNE = PackageSource(
+    name="slsne",
+    version="0.3",
+    filename="slsne-0.3-py3-none-any.whl",
+    sha256="968f41ea2f060b849298ef149a2170f8054742b065f2cdfdc6c1aba2e103a999",
+    license="MIT (2023 Sebastian Gomez)",
+    acknowledgement=(
+        "Superluminous supernova photometry and redshifts compiled by Gomez et al. 2024 (MNRAS "
+        "535, 471; arXiv:2407.07946) from the literature and public surveys, as distributed in "
+        "the slsne package; each photometric point names its source publication."
+    ),
+)

@@ -13,11 +13,18 @@ import xarray as xr
 from astrobench.catalog import benchmark
 
 PER_CLASS = 2
+QUANTILES = 8
 TITLE = "Quick look: training examples of each class"
 
 
-def _examples(data: xr.Dataset, target: str) -> list[tuple[str, int]]:
-    """(class, index) of the first ``PER_CLASS`` examples of each class, in file order."""
+def _examples(data: xr.Dataset, target: str, regression: bool) -> list[tuple[str, int]]:
+    """(class, index) of the first ``PER_CLASS`` examples of each class, in file order; for a
+    regression, (target value, index) of ``QUANTILES`` examples spread over its range."""
+    if regression:
+        values = data[target].values.astype(float)
+        order = np.argsort(values, kind="stable")
+        picks = [int(order[int(q * (len(order) - 1))]) for q in np.linspace(0.05, 0.95, QUANTILES)]
+        return [(f"{target} = {values[i]:.3g}", i) for i in picks]
     labels = data[target].values.astype(str)
     chosen = []
     for name in dict.fromkeys(labels.tolist()):
@@ -31,7 +38,8 @@ def draw(collection: Mapping[str, Any], data: Mapping[str, xr.Dataset], path: Pa
 
     modality = collection[benchmark.MODALITY]
     train = next(data[s["name"]] for s in collection[benchmark.SPLITS] if s["role"] == "train")
-    examples = _examples(train, collection[benchmark.TARGET])
+    regression = collection[benchmark.TASK] == "regression"
+    examples = _examples(train, collection[benchmark.TARGET], regression)
     if modality == "spectrum":
         figure = Figure(figsize=(9, 1.1 * len(examples) + 1), layout="constrained")
         ax = figure.subplots()
@@ -50,22 +58,56 @@ def draw(collection: Mapping[str, Any], data: Mapping[str, xr.Dataset], path: Pa
         figure = Figure(figsize=(9, 2.0 * rows + 0.6), layout="constrained")
         axes = figure.subplots(rows, columns, squeeze=False).ravel()
         for ax, (name, i) in zip(axes, examples, strict=False):
-            period = float(train["period"].values[i])
-            times = train["time"].values[i]
-            times = (
-                (times - times[0]) / np.timedelta64(1, "D") if times.dtype.kind == "M" else times
-            )
-            phase = (times / period) % 1.0 if np.isfinite(period) else times
-            ax.errorbar(
-                phase, train["mag"].values[i], train["mag_err"].values[i], fmt=".", ms=2, lw=0.3
-            )
-            ax.invert_yaxis()
-            ax.set_title(f"{name}, P = {period:.3g} d", fontsize=8)
-            ax.tick_params(labelsize=6)
+            if "period" in train:  # a periodic variable: folded at its period
+                _folded(ax, train, name, i)
+            else:
+                _by_band(ax, train, name, i)
         for ax in axes[len(examples) :]:
+            ax.set_axis_off()
+    elif modality == "image":
+        columns = 2 * PER_CLASS
+        rows = int(np.ceil(len(examples) / columns))
+        figure = Figure(figsize=(1.8 * columns, 1.9 * rows + 0.6), layout="constrained")
+        axes = figure.subplots(rows, columns, squeeze=False).ravel()
+        for ax, (name, i) in zip(axes, examples, strict=False):
+            ax.imshow(train["image"].values[i])
+            ax.set_title(name, fontsize=7)
+        for ax in axes:
             ax.set_axis_off()
     else:
         return None
     figure.suptitle(f"{collection['id']} {collection['version']}: {TITLE.lower()}")
     figure.savefig(path, dpi=80, metadata={"Software": None})
     return path
+
+
+def _folded(ax: Any, train: xr.Dataset, name: str, i: int) -> None:
+    period = float(train["period"].values[i])
+    times = train["time"].values[i]
+    times = (times - times[0]) / np.timedelta64(1, "D") if times.dtype.kind == "M" else times
+    phase = (times / period) % 1.0 if np.isfinite(period) else times
+    ax.errorbar(phase, train["mag"].values[i], train["mag_err"].values[i], fmt=".", ms=2, lw=0.3)
+    ax.invert_yaxis()
+    ax.set_title(f"{name}, P = {period:.3g} d", fontsize=8)
+    ax.tick_params(labelsize=6)
+
+
+def _by_band(ax: Any, train: xr.Dataset, name: str, i: int) -> None:
+    """A transient's light curve, days from its first detection, one colour per band."""
+    band, times = train["band"].values[i], train["time"].values[i]
+    seen = band >= 0
+    start = np.nanmin(times[seen]) if seen.any() else 0.0
+    for code in np.unique(band[seen]):
+        here = band == code
+        ax.errorbar(
+            times[here] - start,
+            train["mag"].values[i][here],
+            train["mag_err"].values[i][here],
+            fmt=".",
+            ms=2,
+            lw=0.3,
+            label=str(train["band_name"].values[code]),
+        )
+    ax.invert_yaxis()
+    ax.set_title(name, fontsize=8)
+    ax.tick_params(labelsize=6)

@@ -70,6 +70,7 @@ RECIPES: dict[str, str] = {
     "sdss-photoz": "astrobench.ingest.recipes.sdss_photoz:SdssPhotoz",
     "ngc-morphology": "astrobench.ingest.recipes.ngc_morphology:NgcMorphology",
     "dso-images": "astrobench.ingest.recipes.dso_images:DsoImages",
+    "slsn-photoz": "astrobench.ingest.recipes.slsn_photoz:SlsnPhotoz",
 }
 """Dataset id -> ``module:Class``, imported only when that recipe is used."""
 

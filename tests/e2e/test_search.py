@@ -82,13 +82,13 @@ def test_free_text_and_sky_search(stac: Client, server: str) -> None:
     assert by_get.json()["numberMatched"] == 4 + sum(WHOLE_SKY.values())
     far = httpx.get(server + "/search", params={"cone": "10,60,5"}).json()
     assert {f["collection"] for f in far["features"]} == set(WHOLE_SKY)
-    infrared = httpx.get(server + "/search", params={"wavelength": "2300,3000"})
+    infrared = httpx.get(server + "/search", params={"wavelength": "5000,6000"})
     assert infrared.json()["numberMatched"] == 0
     by_post = httpx.post(server + "/search", json={"cone": [10, 60, 5]})
     assert by_post.json()["numberMatched"] == sum(WHOLE_SKY.values())
 
 
-WHOLE_SKY = {"ngc-morphology": 5, "dso-images": 4}
+WHOLE_SKY = {"ngc-morphology": 5, "dso-images": 4, "slsn-photoz": 5}
 """Items of the datasets whose objects are all over the sky, so that every cone meets them."""
 
 
@@ -104,25 +104,33 @@ def test_collection_search(stac: Client, server: str) -> None:
         filter_lang="cql2-text",
     ) == ["sn-spectra"]
     assert found(filter="license = 'CC0-1.0'", filter_lang="cql2-text") == []
-    # titles: "SDSS-II supernova ...", "SDSS Main Galaxy ...", "OpenNGC ...", "OGLE-III ...",
-    # "Deep-sky object images ..."
-    by_title = ["sn-spectra", "sdss-photoz", "ngc-morphology", "ogle3-variables", "dso-images"]
+    # titles: "Superluminous ...", "SDSS-II supernova ...", "SDSS Main Galaxy ...",
+    # "OpenNGC ...", "OGLE-III ...", "Deep-sky object images ..."
+    by_title = [
+        "slsn-photoz",
+        "sn-spectra",
+        "sdss-photoz",
+        "ngc-morphology",
+        "ogle3-variables",
+        "dso-images",
+    ]
     assert found(sortby="-title", datetime="2005-01-01T00:00:00Z/..") == by_title
     assert sorted(found(datetime="2019-01-01T00:00:00Z/..")) == [
         "dso-images",
         "ngc-morphology",
         "ogle3-variables",
+        "slsn-photoz",
     ]
     trimmed = stac.collection_search(fields=["-summaries", "-providers"]).collections_as_dicts()
     assert all("summaries" not in c and "providers" not in c for c in trimmed)
-    by_sky = httpx.get(server + "/collections", params={"cone": "350,0,2", "wavelength": "300,400"})
-    assert [c["id"] for c in by_sky.json()["collections"]] == ["sn-spectra"]
+    by_sky = httpx.get(server + "/collections", params={"cone": "350,0,2", "wavelength": "300,380"})
+    assert sorted(c["id"] for c in by_sky.json()["collections"]) == ["slsn-photoz", "sn-spectra"]
     lmc = httpx.get(server + "/collections", params={"cone": "80.9,-69.8,1"})
     assert {c["id"] for c in lmc.json()["collections"]} == {"ogle3-variables", *WHOLE_SKY}
     elsewhere = httpx.get(server + "/collections", params={"cone": "180,45,10"})
     assert {c["id"] for c in elsewhere.json()["collections"]} == set(WHOLE_SKY)
     assert (
-        httpx.get(server + "/collections", params={"wavelength": "2300,3000"}).json()[
+        httpx.get(server + "/collections", params={"wavelength": "5000,6000"}).json()[
             "numberMatched"
         ]
         == 0

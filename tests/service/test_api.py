@@ -89,9 +89,9 @@ def test_search_get_and_post_with_paging(server: str) -> None:
     by_id = httpx.post(server + "/search", json={"ids": ["sn-spectra-1.0.0-test"]}).json()
     assert [f["id"] for f in by_id["features"]] == ["sn-spectra-1.0.0-test"]
     dated = get(server, "/search", datetime="2006-01-01T00:00:00Z/2010-01-01T00:00:00Z").json()
-    # the latest sn-spectra (2005-2008), sdss-photoz (2000-2008), ngc-morphology (1950-2026)
-    # and dso-images (1990-2022), not ogle3-variables (2018-)
-    assert dated["numberMatched"] == 4 + 5 + 5 + 4
+    # the latest sn-spectra (2005-2008), sdss-photoz (2000-2008), ngc-morphology (1950-2026),
+    # dso-images (1990-2022) and slsn-photoz (1991-2024), not ogle3-variables (2018-)
+    assert dated["numberMatched"] == 4 + 5 + 5 + 4 + 5
     assert get(server, "/search", datetime="../1949-12-31T00:00:00Z").json()["numberMatched"] == 0
 
 

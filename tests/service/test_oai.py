@@ -22,6 +22,7 @@ VERSIONS = {
     "sdss-photoz": ["1.0.0"],
     "ngc-morphology": ["1.0.0"],
     "dso-images": ["1.0.0"],
+    "slsn-photoz": ["1.0.0"],
 }
 ALL = {f"oai:astrobench.local:{d}:{v}" for d, vs in VERSIONS.items() for v in vs}
 
@@ -51,6 +52,7 @@ def test_identify_formats_and_sets(endpoint: str) -> None:
         "sdss-photoz": "SDSS Main Galaxy Sample photometric redshifts (observed)",
         "ngc-morphology": "OpenNGC galaxy morphology from catalogue photometry (observed)",
         "dso-images": "Deep-sky object images from Stellarium (observed, evaluation-sized)",
+        "slsn-photoz": "Superluminous supernova redshifts from light curves (observed)",
     }
 
 
