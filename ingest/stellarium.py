@@ -40,6 +40,11 @@ CATALOGUES = {"m": "M", "n": "NGC", "ngc": "NGC", "ic": "IC", "p": "PGC", "pgc":
 CATALOGUES |= {"u": "UGC", "ugc": "UGC"}
 GRASSLANDS = "4.7"
 """The CREDITS section that covers the Messier images credited to Grasslands Observatory."""
+GRASSLANDS_CREDIT = (
+    "Images courtesy of Tim Hunter and James McGaha, Grasslands Observatory at "
+    "http://www.3towers.com."
+)
+"""The credit that section asks for."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,11 @@ class Texture:
     @property
     def usable(self) -> bool:
         return not self.reason
+
+    @property
+    def attribution(self) -> str:
+        """The credit to give: as the licence asks where it says how, else the texture's."""
+        return GRASSLANDS_CREDIT if self.section == GRASSLANDS else self.credit
 
 
 def members(deb: Path) -> dict[str, bytes]:

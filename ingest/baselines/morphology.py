@@ -19,6 +19,7 @@ def _values(data: xr.Dataset, name: str) -> NDArray[np.float64]:
 class ColourTypeRelation(Baseline):
     name: ClassVar[str] = "colour-type"
     kind: ClassVar[str] = "domain-reference"
+    reads_validation: ClassVar[bool] = True  # its inputs and priors were chosen on validation
     description: ClassVar[str] = (
         "The colour-type, surface-brightness-type and flattening-type relations (de Vaucouleurs "
         "1961; Roberts & Haynes 1994): each type's distribution of B-K colour, mean B surface "

@@ -58,7 +58,7 @@ CARD: dict[str, Any] = {
     "domain_reference": "The colour-type, surface-brightness-type and flattening-type "
     "relations: along the Hubble sequence galaxies get bluer (de Vaucouleurs 1961; Roberts & "
     "Haynes 1994), their light is spread differently, which the mean surface brightness within "
-    "the 25 mag isophote reflects (in these data ellipticals' is about 0.4 mag arcmin-2 fainter "
+    "the 25 mag isophote reflects (in these data ellipticals' is about 0.4 mag arcsec-2 fainter "
     "than late spirals'), and discs seen edge-on look flat where ellipticals never do. Each type's B-K colour, mean surface brightness and axis ratio are "
     "modelled as a three-dimensional Gaussian on the training galaxies, and a galaxy gets its "
     "most probable type, with equal priors. Baseline 'colour-type'.",
@@ -141,7 +141,7 @@ def read_galaxies(wheel: Path) -> xr.Dataset:
             "h_mag": column(2, "2MASS H magnitude", "mag"),
             "k_mag": column(3, "2MASS Ks magnitude", "mag"),
             "surface_brightness": column(
-                4, "mean B surface brightness within the 25 mag arcsec-2 isophote", "mag arcmin-2"
+                4, "mean B surface brightness within the 25 mag arcsec-2 isophote", "mag arcsec-2"
             ),
             "major_axis": column(5, "major axis", "arcmin"),
             "minor_axis": column(6, "minor axis", "arcmin"),
@@ -268,6 +268,9 @@ class NgcMorphology(Recipe):
                 benchmark.WAVELENGTH_RANGE: [440.0, 2200.0],
                 benchmark.SKY_FOOTPRINT: sky.box_around(galaxies.ra.values, galaxies.dec.values),
                 benchmark.LIMITATIONS: [
+                    "Inputs are the photometry, size, shape and redshift: the galaxy's name and "
+                    "position identify it, and with it its catalogue type, so they are for "
+                    "cross-matching only.",
                     "Hubble types are HyperLEDA catalogue types, compiled from many observers, "
                     "not a uniform re-classification.",
                     "Magnitudes come from different surveys (B photographic, JHK from 2MASS); "

@@ -67,8 +67,9 @@ def test_nothing_fitted_at_the_true_redshift_is_given(
     allowed = {"time", "mag", "mag_err", "band", "redshift", "ra", "dec"}
     for ds in data.values():
         assert set(ds.data_vars) == allowed  # no survey, fitted peak or explosion time
+        assert all(n.startswith("slsn-") for n in ds.sn.values.tolist())  # nor survey names
     catalogue, _ = s.read_supernovae(SLSNE.fetch(source_dir))
-    quality = {sn["Name"]: sn["Quality"] for sn in catalogue}
+    quality = {s.opaque_id(sn["Name"]): sn["Quality"] for sn in catalogue}
     for name, ds in data.items():
         gold = {quality[n] == "Gold" for n in ds.sn.values.tolist()}
         assert gold == ({False} if name.startswith("test-sparse") else {True}), name
