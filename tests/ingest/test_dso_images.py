@@ -133,12 +133,13 @@ def test_the_baselines_say_what_the_card_says(
     collection, _ = version
     baselines = {b["name"]: b for b in collection[benchmark.BASELINES]}
     morphology, forest = baselines["morphology"], baselines["random-forest"]
-    assert morphology["versus"]["test"]["random-forest"][0] > 0  # new sources: morphology wins
-    assert morphology["versus"]["test"]["majority-class"][0] > 0.3
-    scores = {n: b["scores"] for n, b in baselines.items()}
-    assert (
-        scores["random-forest"]["validation"]["macro_f1"]
-        > scores["random-forest"]["test"]["macro_f1"] + 0.1
-    )  # pixels learn the photographers
+    for method in (morphology, forest):
+        assert method["versus"]["test"]["majority-class"][0] > 0.3
     assert morphology["versus"]["test-blurred"]["random-forest"][1] < 0  # blur undoes it
-    assert forest["scores"]["test-blurred"]["macro_f1"] > 0.3
+    assert forest["scores"]["test-blurred"]["macro_f1"] > 0.4  # the forest barely moves
+
+
+def test_survey_composites_are_one_source() -> None:
+    for credit in ("ESO/Digitized Sky Survey 2", "NASA, ESA, Digitized Sky Survey 2"):
+        assert d.source_of(credit) == "Digitized Sky Survey 2"
+    assert d.source_of("ESA/Hubble & NASA") == d.source_of("NASA/ESA and The Hubble Heritage Team")
