@@ -19,6 +19,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from astrobench.catalog import benchmark, evaluation, intervals, metrics, predictions
+from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.records import collection_record
 from astrobench.catalog.release import CSV, MARKDOWN, PNG, ExtraFile, Release
 from astrobench.ingest import card, diagnostics, quicklook
@@ -44,11 +45,12 @@ class Run:
     """Split -> metric -> the bootstrap draws behind its interval (for paired comparisons)."""
 
 
-def unknown_label(collection: Mapping[str, Any]) -> str | None:
+def unknown_label(bench: Benchmark) -> str | None:
+    """The label for 'none of the training classes', where the splits agree on one."""
     found = {
-        s["criteria"]["unknown_label"]
-        for s in collection.get(benchmark.SPLITS, [])
-        if "unknown_label" in s.get("criteria", {})
+        s.criteria.unknown_label
+        for s in bench.splits or ()
+        if s.criteria is not None and s.criteria.unknown_label is not None
     }
     return found.pop() if len(found) == 1 else None
 
@@ -61,8 +63,8 @@ def run(
 ) -> Run:
     """Fit on the train split (thresholds on validation), then answer and score every split;
     the packages the baseline reads are fetched into ``source_dir``."""
-    splits = {s["name"]: s for s in collection[benchmark.SPLITS]}
-    role = {name: entry["role"] for name, entry in splits.items()}
+    bench = Benchmark.from_collection(collection)
+    role = {s.name: s.role for s in bench.splits or ()}
     train = next(data[n] for n in data if role[n] == "train")
     validation = next((data[n] for n in data if role[n] == "validation"), train)
     packages = {}
@@ -71,10 +73,7 @@ def run(
             raise ValueError(f"{baseline_class.name} reads source packages: give a source_dir")
         packages = {s.name: s.fetch(source_dir) for s in baseline_class.sources}
     baseline = baseline_class(
-        evaluation.training_classes(collection),
-        unknown_label(collection),
-        target=collection[benchmark.TARGET],
-        files=packages,
+        bench.training_classes(), unknown_label(bench), target=str(bench.target), files=packages
     )
     baseline.fit(train, validation)
     answers, files, scores, checks, drawn = {}, {}, {}, {}, {}
@@ -90,8 +89,10 @@ def run(
             classes=truth.classes,
         )
         parsed = predictions.parse(files[name], truth)
-        criteria = splits[name].get("criteria")
-        scores[name], drawn[name] = evaluation.scored_and_drawn(truth, parsed, criteria)
+        criteria = bench.split(name).criteria
+        scores[name], drawn[name] = evaluation.scored_and_drawn(
+            truth, parsed, criteria.to_dict() if criteria is not None else None
+        )
     return Run(baseline, answers, files, scores, checks, drawn)
 
 
@@ -103,11 +104,12 @@ def versus(
     scored on the same resampled objects of a split, so the pairs are differences of the draws
     behind their published intervals."""
     found: dict[str, dict[str, dict[str, list[float]]]] = {name: {} for name in runs}
-    for entry in collection[benchmark.SPLITS]:
-        split = entry["name"]
-        if entry["role"] == "train" or split not in data:
+    bench = Benchmark.from_collection(collection)
+    for entry in bench.splits or ():
+        split = entry.name
+        if entry.role == "train" or split not in data:
             continue
-        primary = evaluation.primary_of(collection, split)
+        primary = bench.primary(split)
         scored = {name: result.draws[split].get(primary) for name, result in runs.items()}
         for name, mine in scored.items():
             found[name][split] = {
@@ -121,10 +123,10 @@ def versus(
     return found
 
 
-def learnt_from(collection: Mapping[str, Any], baseline: Baseline) -> list[str]:
+def learnt_from(bench: Benchmark, baseline: Baseline) -> list[str]:
     """The splits ``run`` fitted ``baseline`` on: train, and validation where it reads it."""
     roles = ("train", "validation") if baseline.reads_validation else ("train",)
-    return [s["name"] for s in collection[benchmark.SPLITS] if s["role"] in roles]
+    return [s.name for s in bench.splits or () if s.role in roles]
 
 
 def command(dataset: str, baseline: str, version: str) -> str:
@@ -137,19 +139,18 @@ def with_baselines(
     """``release`` plus every baseline's predictions, scores and figures, and the card; the
     packages baselines read are fetched into ``source_dir``."""
     collection = collection_record(release)
+    bench = Benchmark.from_collection(collection)
     data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
     entries, files = [], list(release.files)
     modern = benchmark.at_least(release.extension, "v1.2.0")
     baselines = recipe.baselines_of(release.version)
     if modern:  # every benchmark since v1.2.0 is scored against a trivial baseline too
-        trivial = recipe.trivial or for_task(release.benchmark[benchmark.TASK]).name
+        trivial = recipe.trivial or for_task(str(bench.task)).name
         baselines[trivial] = TRIVIAL[trivial]
     runs: dict[str, Run] = {}
     # Since v1.2.0 no score on the training split is published: it measures memory, not skill.
     scored = [
-        s["name"]
-        for s in collection[benchmark.SPLITS]
-        if not (modern and s["role"] == "train") and s["name"] in data
+        s.name for s in bench.splits or () if not (modern and s.role == "train") and s.name in data
     ]
     for name, target in baselines.items():
         result = runs[name] = run(load(target), collection, data, source_dir)
@@ -192,7 +193,7 @@ def with_baselines(
         )
         if modern:
             entries[-1]["intervals"] = {split: result.scores[split].intervals for split in scored}
-            entries[-1]["used_splits"] = learnt_from(collection, result.baseline)
+            entries[-1]["used_splits"] = learnt_from(bench, result.baseline)
             if result.diagnostics:
                 entries[-1]["diagnostics"] = result.diagnostics
     quick = quicklook.draw(
