@@ -122,8 +122,6 @@ REDSHIFT = (
 )
 """Regression metrics of redshifts (``criteria(..., residual="redshift")``)."""
 DEFINITIONS = {m.name: m for m in (*CLASSIFICATION, *ABSTENTION, *REGRESSION)}
-RESIDUALS = ("difference", "redshift")
-"""How a regression's residual is measured: ``prediction - truth``, or that over ``1 + truth``."""
 
 
 def definitions(

@@ -156,6 +156,7 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
                 ]
             )
         with_intervals = any(b.get("intervals") for b in baselines)
+        minimized = _minimized(collection, test)
         lines += [
             "Primary metric on each split (robustness splits after the in-distribution test)"
             + (", with its 95% bootstrap interval over objects:" if with_intervals else ":"),
@@ -169,7 +170,7 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
                 lines += [f"  Reproduce: `{b['command']}`"]
             if "used_splits" in b:
                 lines += [f"  Learnt from: {', '.join(b['used_splits']) or 'nothing'}"]
-            lines += _comparisons(b, baselines, test, _minimized(collection, test))
+            lines += _comparisons(b, baselines, test, minimized)
             if test:
                 gaps = []
                 for s in evaluated:

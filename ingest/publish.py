@@ -12,7 +12,6 @@ changes) or already published differently (``VersionExists``: published versions
 from __future__ import annotations
 
 import dataclasses
-import logging
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -29,8 +28,6 @@ from astrobench.catalog.store import Store
 from astrobench.catalog.versions import Status
 from astrobench.ingest.benchmarking import with_baselines
 from astrobench.ingest.recipe import Recipe, get_recipe
-
-log = logging.getLogger(__name__)
 
 Records = tuple[dict[str, Any], list[dict[str, Any]], list[AssetRecord]]
 
@@ -162,10 +159,12 @@ def build(
     return release
 
 
-def _built(name: str, versions: list[str], source_dir: Path, workdir: Path) -> list[Release]:
-    """Every requested version of a registered recipe, built (in a worker process)."""
+def _built(
+    name: str, versions: list[str], sources: dict[str, Path], source_dir: Path, workdir: Path
+) -> list[Release]:
+    """Every requested version of a registered recipe, built from its verified ``sources`` (in
+    a worker process)."""
     recipe = get_recipe(name)
-    sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
     releases = []
     for version in versions:
         (workdir / version).mkdir(parents=True)
@@ -189,19 +188,25 @@ def ingest_all(
     a time in separate processes, and publish each version, in order, as its recipe is built."""
     recipes = [get_recipe(name) for name in names]
     wanted = {r.name: [version] if version else list(r.versions) for r in recipes}
+    fetched = {}
     for recipe in recipes:
         for each in wanted[recipe.name]:
             recipe.check_version(each)
         target.check_access(recipe.name)
-        for source in recipe.sources:  # once, before the builds share the cache
-            source.fetch(source_dir)
+        # fetched and verified once, here, before the builds share the cache
+        fetched[recipe.name] = {s.name: s.fetch(source_dir) for s in recipe.sources}
     outcomes = []
     with (
         tempfile.TemporaryDirectory(prefix="astrobench-ingest-") as tmp,
         ProcessPoolExecutor(max_workers=max(1, workers)) as pool,
     ):
         jobs = [
-            (r, pool.submit(_built, r.name, wanted[r.name], source_dir, Path(tmp) / r.name))
+            (
+                r,
+                pool.submit(
+                    _built, r.name, wanted[r.name], fetched[r.name], source_dir, Path(tmp) / r.name
+                ),
+            )
             for r in recipes
         ]
         report(f"building {', '.join(names)}: {max(1, workers)} at a time")
