@@ -19,6 +19,7 @@ import xarray as xr
 
 from astrobench.catalog import benchmark, citation
 from astrobench.catalog.citation import Citable
+from astrobench.catalog.extension import Benchmark, Card
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
 CONTEXT: dict[str, Any] = {
@@ -83,11 +84,15 @@ def _kind(values: np.ndarray) -> str:
     return "sc:Text"
 
 
-def table(data: xr.Dataset, target: str) -> Table:
+def table(data: xr.Dataset, target: str | None) -> Table:
     """The ``id`` and every variable with one value per example, in the file's order; the
     examples run along the target's dimension (a file without its target: the first
     variable's first one)."""
-    first = data[target] if target in data.variables else next(iter(data.data_vars.values()))
+    first = (
+        data[target]
+        if target is not None and target in data.variables
+        else next(iter(data.data_vars.values()))
+    )
     index = first.dims[0]
     columns = {"id": data[index].values.astype(str)}
     for name, variable in data.variables.items():
@@ -164,8 +169,8 @@ def document(
                 ],
             }
         )
-    card = collection.get(benchmark.CARD, {})
-    limitations = list(collection.get(benchmark.LIMITATIONS, []))
+    bench = Benchmark.from_collection(collection)
+    card = bench.card or Card()
     record: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
@@ -184,10 +189,9 @@ def document(
         "distribution": distribution,
         "recordSet": record_sets,
         "rai:dataCollection": _lineage(collection),
-        "rai:dataLimitations": " ".join(limitations),
-        "rai:dataUseCases": f"Benchmark for {collection.get(benchmark.TASK, 'ML')} of "
-        f"'{collection.get(benchmark.TARGET, '')}'. Not for: "
-        + " ".join(card.get("out_of_scope", [])),
+        "rai:dataLimitations": " ".join(bench.limitations or ()),
+        "rai:dataUseCases": f"Benchmark for {bench.task or 'ML'} of '{bench.target or ''}'. "
+        f"Not for: {card.text('out_of_scope')}",
         "rai:personalSensitiveInformation": "None: astronomical measurements of stars and "
         "supernovae; no people are described.",
     }

@@ -14,9 +14,9 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from astrobench.catalog import benchmark, intervals, metrics
+from astrobench.catalog import intervals, metrics
 from astrobench.catalog.errors import InvalidParameter
-from astrobench.catalog.extension import Benchmark
+from astrobench.catalog.extension import Benchmark, MalformedRecord
 from astrobench.catalog.metrics import Score
 from astrobench.catalog.predictions import Predictions, Truth
 
@@ -36,17 +36,20 @@ def training_classes(collection: Mapping[str, Any]) -> list[str]:
 
 def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
     """The reference answers of ``split``, read from its data file."""
+    bench = Benchmark.from_collection(collection)
+    if bench.target is None:
+        raise MalformedRecord(f"{collection['id']} {collection['version']}: no bench:target")
     criteria = split_entry(collection, split).get("criteria", {})
-    values = data[collection[benchmark.TARGET]]
+    values = data[bench.target]
     ids = data[values.dims[0]].values.astype(str)
-    regression = collection[benchmark.TASK] == "regression"
+    regression = bench.task == "regression"
     raw = values.values
-    unit = collection.get(benchmark.OBJECT)
+    unit = bench.object
     return Truth(
         split=split,
         ids=ids,
         values=raw.astype(float) if regression else raw.astype(str).astype(object),
-        classes=() if regression else tuple(training_classes(collection)),
+        classes=() if regression else tuple(bench.training_classes()),
         unknown_label=criteria.get("unknown_label"),
         groups=data[unit].values.astype(str) if unit in data.variables else None,
     )
@@ -79,9 +82,10 @@ def primary_of(collection: dict[str, Any], split: str) -> str:
 
 def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str, Any]:
     """Scores of several splits side by side, robustness gaps, and the baselines' scores."""
+    bench = Benchmark.from_collection(collection)
     rows = []
     reference = next((s for s in scores if split_entry(collection, s)["role"] == "test"), None)
-    directions = {m["name"]: m["direction"] for m in collection.get(benchmark.METRICS, [])}
+    directions = {m.name: m.direction for m in bench.metrics or ()}
     for name, score in scores.items():
         entry = split_entry(collection, name)
         primary = primary_of(collection, name)
@@ -98,11 +102,8 @@ def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str,
                 row["gap"] = {"versus": reference, "metric": primary, "value": value - base}
         rows.append(row)
     baselines = {
-        b["name"]: {
-            "kind": b.get("kind"),
-            "scores": {s: b.get("scores", {}).get(s, {}) for s in scores},
-        }
-        for b in collection.get(benchmark.BASELINES, [])
+        b.name: {"kind": b.kind, "scores": {s: (b.scores or {}).get(s, {}) for s in scores}}
+        for b in bench.baselines or ()
     }
     return {
         "dataset": collection["id"],
@@ -111,7 +112,7 @@ def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str,
             "confidence": intervals.CONFIDENCE,
             "resamples": intervals.RESAMPLES,
             "seed": intervals.SEED,
-            "unit": collection.get(benchmark.OBJECT, "example"),
+            "unit": bench.object or "example",
         },
         "directions": directions,
         "splits": rows,

@@ -6,6 +6,9 @@ from a record stay absent, so reading and writing a published record changes not
     >>> bench = Benchmark.from_collection(collection)
     >>> bench.split("test").criteria.primary
     'macro_f1'
+
+A record whose structure does not fit (a split without a name, a list where an object belongs)
+raises ``MalformedRecord`` naming the path, e.g. ``bench:splits[1]: missing 'name'``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from astrobench.catalog.errors import InvalidParameter
 R = TypeVar("R", bound="Part")
 
 
+class MalformedRecord(InvalidParameter):
+    """A ``bench:`` field whose structure the extension does not allow; says where."""
+
+
 @dataclass(frozen=True)
 class Part:
     """One object of the extension. Fields default to None, meaning absent from the record."""
@@ -30,24 +37,42 @@ class Part:
 
     NESTED: ClassVar[dict[str, type[Part]]] = {}
     """Fields holding a part (or a list of parts), by field name."""
+    LISTS: ClassVar[frozenset[str]] = frozenset()
+    """Which of ``NESTED`` hold a list of parts."""
 
     @classmethod
     def _names(cls) -> list[str]:
         return [f.name for f in dataclasses.fields(cls) if f.name != "extra"]
 
     @classmethod
-    def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
-        """The part a record's object describes (never changing ``data``)."""
+    def _required(cls) -> list[str]:
+        return [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+
+    @classmethod
+    def from_dict(cls: type[R], data: Any, path: str = "bench:") -> R:
+        """The part a record's object describes (never changing ``data``); ``MalformedRecord``
+        naming ``path`` where the structure does not fit."""
+        if not isinstance(data, Mapping):
+            raise MalformedRecord(f"{path}: expected an object, got {type(data).__name__}")
+        if missing := [n for n in cls._required() if data.get(n) is None]:
+            raise MalformedRecord(f"{path}: missing {', '.join(map(repr, missing))}")
         names = cls._names()
         values: dict[str, Any] = {}
         for name in names:
             if name not in data:
                 continue
             value, nested = data[name], cls.NESTED.get(name)
-            if nested is not None and isinstance(value, list):
-                value = tuple(nested.from_dict(v) for v in value)
-            elif nested is not None and isinstance(value, Mapping):
-                value = nested.from_dict(value)
+            here = f"{path}.{name}" if path != PREFIX else path + name
+            if nested is not None and name in cls.LISTS:
+                if not isinstance(value, list):
+                    raise MalformedRecord(f"{here}: expected a list, got {type(value).__name__}")
+                value = tuple(nested.from_dict(v, f"{here}[{i}]") for i, v in enumerate(value))
+            elif nested is not None:
+                value = nested.from_dict(value, here)
             values[name] = value
         extra = {k: v for k, v in data.items() if k not in names}
         return cls(**values, extra=extra)
@@ -136,6 +161,14 @@ class Baseline(Part):
     versus: dict[str, dict[str, list[float]]] | None = None
     """Split -> other baseline -> paired 95% interval of this one's primary score minus its."""
 
+    def score(self, split: str, metric: str) -> float | None:
+        """Its score on ``split`` by ``metric``, None where not published."""
+        return (self.scores or {}).get(split, {}).get(metric)
+
+    def interval(self, split: str, metric: str) -> list[float] | None:
+        """The 95% interval of that score, None where not published."""
+        return (self.intervals or {}).get(split, {}).get(metric)
+
 
 CARD_HEADINGS = {
     "domain_reference": "Domain reference",
@@ -160,6 +193,11 @@ class Card(Part):
     lessons_learned: list[str] | str | None = None
     data_location: str | None = None
     code_location: str | None = None
+
+    def text(self, name: str) -> str:
+        """A section as one paragraph (a list's items joined), empty where not stated."""
+        value = getattr(self, name)
+        return " ".join(value) if isinstance(value, list) else value or ""
 
     def sections(self) -> list[tuple[str, list[str] | str | None]]:
         """(heading, text) of every section, in order, whether stated or not."""
@@ -194,6 +232,7 @@ class Benchmark(Part):
         "baselines": Baseline,
         "card": Card,
     }
+    LISTS: ClassVar[frozenset[str]] = frozenset({"classes", "splits", "metrics", "baselines"})
 
     @classmethod
     def from_collection(cls, collection: Mapping[str, Any]) -> Benchmark:
@@ -228,6 +267,14 @@ class Benchmark(Part):
     def training_classes(self) -> list[str]:
         """Class names a model can learn: every class not held out of training."""
         return [c.name for c in self.classes or () if not c.held_out]
+
+    def scored_splits(self) -> list[Split]:
+        """The splits baselines are scored on: every one but the training split."""
+        return [s for s in self.splits or () if s.role != "train"]
+
+    def train_split(self) -> Split | None:
+        """The split models learn from, if there is one."""
+        return next((s for s in self.splits or () if s.role == "train"), None)
 
     def test_split(self) -> Split | None:
         """The in-distribution test split, if there is one."""

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from astrobench.catalog import benchmark, evaluation
+from astrobench.catalog import evaluation
+from astrobench.catalog.extension import Benchmark
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,10 +33,11 @@ def draw(
     collection: dict[str, Any], result: Run, data: Mapping[str, xr.Dataset], workdir: Path
 ) -> dict[str, Path]:
     """Every figure that applies to a baseline's run, by kind."""
-    splits = [s["name"] for s in collection[benchmark.SPLITS] if s["role"] != "train"]
+    bench = Benchmark.from_collection(collection)
+    splits = [s.name for s in bench.scored_splits()]
     stem = f"{collection['id']}-{collection['version']}-{result.baseline.name}"
     title = f"{collection['id']} {collection['version']}: {result.baseline.name}"
-    if collection[benchmark.TASK] == "regression":
+    if bench.task == "regression":
         return {
             "predicted-vs-true": _scatter(
                 title, collection, result, data, splits, workdir / f"{stem}-predicted-vs-true.png"
@@ -136,6 +138,7 @@ def _scatter(
     path: Path,
 ) -> Path:
     figure, axes = _grid(len(splits))
+    target = Benchmark.from_collection(collection).target
     for ax, split in zip(axes, splits, strict=True):
         truth = evaluation.truth_of(collection, split, data[split]).values.astype(float)
         predicted = result.answers[split].labels.astype(float)
@@ -143,6 +146,6 @@ def _scatter(
         low, high = float(np.nanmin(truth)), float(np.nanmax(truth))
         ax.plot([low, high], [low, high], color="grey", lw=0.5, ls="--")
         ax.set_title(_panel_title(collection, result, split), fontsize=9)
-        ax.set_xlabel(f"true {collection[benchmark.TARGET]}", fontsize=8)
+        ax.set_xlabel(f"true {target}", fontsize=8)
         ax.set_ylabel("predicted", fontsize=8)
     return _save(figure, f"{title}: {TITLES['predicted-vs-true']}", path)

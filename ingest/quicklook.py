@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from astrobench.catalog import benchmark
+from astrobench.catalog.extension import Benchmark
 
 PER_CLASS = 2
 QUANTILES = 8
@@ -36,10 +36,12 @@ def draw(collection: Mapping[str, Any], data: Mapping[str, xr.Dataset], path: Pa
     """Draw the quick look of ``collection`` from its train split; None for other modalities."""
     from matplotlib.figure import Figure
 
-    modality = collection[benchmark.MODALITY]
-    train = next(data[s["name"]] for s in collection[benchmark.SPLITS] if s["role"] == "train")
-    regression = collection[benchmark.TASK] == "regression"
-    examples = _examples(train, collection[benchmark.TARGET], regression)
+    bench = Benchmark.from_collection(collection)
+    modality, split = bench.modality, bench.train_split()
+    if split is None or bench.target is None:
+        return None
+    train = data[split.name]
+    examples = _examples(train, bench.target, bench.task == "regression")
     if modality == "spectrum":
         figure = Figure(figsize=(9, 1.1 * len(examples) + 1), layout="constrained")
         ax = figure.subplots()

@@ -11,9 +11,9 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from astrobench.catalog import benchmark, citation, evaluation, schemaorg
+from astrobench.catalog import citation, schemaorg
 from astrobench.catalog.doi import DoiScheme
-from astrobench.catalog.extension import CARD_HEADINGS
+from astrobench.catalog.extension import Benchmark, Card
 from astrobench.catalog.records import collection_path, iso
 from astrobench.service import deps, exports, negotiate
 from astrobench.service.exports import resolved
@@ -59,16 +59,14 @@ def _size(size: int) -> str:
     return f"{value:.0f} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
-def _scores(record: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+def _scores(bench: Benchmark) -> tuple[list[str], list[dict[str, Any]]]:
     """Evaluated splits, and each baseline's primary metric on them, formatted."""
-    splits = [s["name"] for s in record.get(benchmark.SPLITS, []) if s["role"] != "train"]
+    splits = [s.name for s in bench.scored_splits()]
     rows = []
-    for b in record.get(benchmark.BASELINES, []):
-        values = []
-        for s in splits:
-            value = b.get("scores", {}).get(s, {}).get(evaluation.primary_of(record, s))
-            values.append("-" if value is None else f"{value:.3f}")
-        rows.append({**b, "cells": values})
+    for b in bench.baselines or ():
+        values = [b.score(s, bench.primary(s)) for s in splits]
+        cells = ["-" if value is None else f"{value:.3f}" for value in values]
+        rows.append({"name": b.name, "kind": b.kind, "command": b.command, "cells": cells})
     return splits, rows
 
 
@@ -81,7 +79,8 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
     latest = catalogue.resolve(dataset, None, history)
     summary = next(h for h in history if h.version == c.version)
     ids: DoiScheme = deps.doi_scheme(request)
-    splits, baselines = _scores(record)
+    bench = Benchmark.from_collection(record)
+    splits, baselines = _scores(bench)
     assets = record.get("assets", {})
     figures = [a for a in assets.values() if "diagnostics" in a.get("roles", [])]
     quicklook = next(
@@ -92,7 +91,7 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
         ),
         None,
     )
-    card = record.get(benchmark.CARD, {})
+    card = bench.card or Card()
     downloads = [
         {
             "href": f["href"],
@@ -108,7 +107,7 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
         request,
         "dataset.html",
         c=c,
-        record=record,
+        bench=bench,
         status=summary.status.value,
         reason=summary.reason,
         successor=summary.successor,
@@ -118,21 +117,19 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
         version_url=version_url,
         jsonld=jsonld,
         licence_links=[link for link in record.get("links", []) if link.get("rel") == "license"],
-        classes=[cl["name"] for cl in record.get(benchmark.CLASSES, [])],
-        primary={
-            s["name"]: evaluation.primary_of(record, s["name"]) for s in record[benchmark.SPLITS]
-        },
+        classes=[cl.name for cl in bench.classes or ()],
+        primary={s.name: bench.primary(s.name) for s in bench.splits or ()},
         scored_splits=splits,
         baselines=baselines,
         figures=figures,
         quicklook=quicklook,
-        card=[(CARD_HEADINGS[k], card[k]) for k in CARD_HEADINGS if card.get(k)],
+        card=[(heading, text) for heading, text in card.sections() if text],
         card_href=assets.get("card", {}).get("href"),
-        limitations=record.get(benchmark.LIMITATIONS, []),
+        limitations=bench.limitations or [],
         downloads=downloads,
         doi_state=deps.doi_states(request),
         open_line=f'import astrobench\nds = astrobench.open("{dataset}", version="{c.version}", '
-        f'split="{record[benchmark.SPLITS][0]["name"]}")',
+        f'split="{(bench.splits or ())[0].name}")',
         citation_text=citation.text(c),
         bibtex=citation.bibtex(c),
         history=[

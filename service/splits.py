@@ -8,7 +8,8 @@ from typing import Any
 
 import xarray as xr
 
-from astrobench.catalog import benchmark, croissant, evaluation
+from astrobench.catalog import croissant, evaluation
+from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.predictions import Truth
 from astrobench.catalog.records import asset_href
 from astrobench.catalog.storage import AssetStorage
@@ -41,4 +42,4 @@ class Splits:
 
     def _table(self, dataset: str, version: str, split: str) -> croissant.Table:
         collection, data = self._read(dataset, version, split)
-        return croissant.table(data, collection[benchmark.TARGET])
+        return croissant.table(data, Benchmark.from_collection(collection).target)

@@ -9,9 +9,12 @@ import pytest
 
 from astrobench.catalog import benchmark
 from astrobench.catalog.errors import InvalidParameter
-from astrobench.catalog.extension import CARD_HEADINGS, Benchmark, Card, Split
+from astrobench.catalog.extension import CARD_HEADINGS, Benchmark, Card, MalformedRecord, Split
+from astrobench.catalog.lint import lint
 from astrobench.catalog.settings import CatalogSettings
+from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
+from astrobench.ingest import card
 
 RECORD = {
     "bench:task": "classification",
@@ -61,11 +64,39 @@ def test_questions_are_answered_from_the_model() -> None:
         bench.split("nope")
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"bench:splits": [{"role": "test"}]}, "bench:splits[0]: missing 'name'"),
+        ({"bench:splits": {"name": "test"}}, "bench:splits: expected a list, got dict"),
+        (
+            {"bench:splits": [{"name": "t", "criteria": ["macro_f1"]}]},
+            "bench:splits[0].criteria: expected an object, got list",
+        ),
+        ({"bench:card": "see the paper"}, "bench:card: expected an object, got str"),
+    ],
+)
+def test_a_malformed_record_is_refused_where_it_is_wrong(
+    change: dict[str, object], says: str
+) -> None:
+    with pytest.raises(MalformedRecord) as raised:
+        Benchmark.from_collection({**RECORD, **change})
+    assert str(raised.value) == says
+    assert isinstance(raised.value, InvalidParameter)
+
+
+def test_a_lint_of_a_malformed_record_says_where() -> None:
+    found = lint({**RECORD, "bench:baselines": [{"kind": "ml"}]})
+    assert [(f.field, f.message) for f in found] == [("bench:baselines[0]", "missing 'name'")]
+
+
 def test_the_card_has_one_set_of_headings() -> None:
     assert set(CARD_HEADINGS) == set(benchmark.CARD_FIELDS)
     sections = Card.from_dict(RECORD["bench:card"]).sections()
     assert [h for h, _ in sections] == list(CARD_HEADINGS.values())
     assert sections[0] == ("Domain reference", "cuts")
+    card = Card.from_dict(RECORD["bench:card"])
+    assert card.text("robustness_tests") == "faint" and card.text("out_of_scope") == ""
 
 
 def test_every_published_record_round_trips(catalogue: CatalogSettings) -> None:
@@ -78,5 +109,30 @@ def test_every_published_record_round_trips(catalogue: CatalogSettings) -> None:
                 bench = Benchmark.from_collection(collection)
                 assert bench.to_fields() == fields, (dataset, version.version)
                 assert not bench.extra, (dataset, version.version)  # the model knows them all
+    finally:
+        store.close()
+
+
+def test_every_published_card_renders_from_the_model(catalogue: CatalogSettings) -> None:
+    """The Markdown card is rendered from the typed model: the published cards come out the same."""
+    store, storage = Store(catalogue.database_url), AssetStorage(catalogue.storage_url)
+    rendered = set()
+    try:
+        for dataset in store.dataset_ids():
+            for version in store.history(dataset):
+                collection = store.collection(dataset, version.version)
+                assets = collection["assets"]
+                if "card" not in assets:  # versions from before cards were published
+                    continue
+                figures = [
+                    (a["title"], a["href"].rsplit("/", 1)[-1])
+                    for a in assets.values()
+                    if "diagnostics" in a["roles"]
+                ]
+                with storage.open(assets["card"]["href"].removeprefix("/assets/")) as handle:
+                    published = handle.read().decode()
+                assert card.render(collection, figures) == published, (dataset, version.version)
+                rendered.add(dataset)
+        assert rendered == set(store.dataset_ids())
     finally:
         store.close()
