@@ -33,6 +33,7 @@ from astrobench.catalog.queryables import (
     lookup,
     read_as,
 )
+from astrobench.catalog.schema import SkyRangeRow
 from astrobench.catalog.sky import Band, Cone, band_condition, cone_condition
 
 TEXT, JSON = "cql2-text", "cql2-json"
@@ -398,7 +399,7 @@ class Translator:
         return and_(self._a_contains(args), self._a_containedby(args))
 
     def _sky_cone(self, args: list[Any]) -> Any:
-        return cone_condition(self.table, Cone.of(args))
+        return cone_condition(self.table, Cone.of(args), SkyRangeRow)
 
     def _wavelength_overlaps(self, args: list[Any]) -> Any:
         return band_condition(self.table, Band.of(args))

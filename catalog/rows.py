@@ -53,14 +53,16 @@ def version_columns(collection: dict[str, Any]) -> dict[str, Any]:
 
 
 def item_row(item: dict[str, Any], version: str, collection: dict[str, Any]) -> ItemRow:
-    """An item's row; it inherits its collection's sky and wavelength coverage."""
+    """An item's row; it inherits its collection's sky and wavelength coverage, and is searched
+    against the collection's MOC where it has one (``sky_ranges`` hold a version's cells)."""
     props = item["properties"]
     bbox = item.get("bbox") or [None] * 4
     if len(bbox) == 6:
         bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
     start = props.get("start_datetime") or props.get("datetime")
     end = props.get("end_datetime") or props.get("datetime")
-    footprint = props.get(benchmark.SKY_FOOTPRINT) or collection.get(benchmark.SKY_FOOTPRINT)
+    own = collection.get(benchmark.SKY_FOOTPRINT)
+    footprint = props.get(benchmark.SKY_FOOTPRINT) or own
     band = props.get(benchmark.WAVELENGTH_RANGE) or collection.get(benchmark.WAVELENGTH_RANGE)
     return ItemRow(
         dataset_id=collection["id"],
@@ -83,6 +85,6 @@ def item_row(item: dict[str, Any], version: str, collection: dict[str, Any]) -> 
             *(collection.get("keywords") or []),
         ),
         content=item,
-        **footprint_columns(footprint),
+        **{**footprint_columns(footprint), "moc": bool(own and own.get("moc"))},
         **band_columns(band),
     )

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -42,6 +43,8 @@ class SkyColumns:
     dec_max: Mapped[float | None] = mapped_column(Float)
     wl_min: Mapped[float | None] = mapped_column(Float)
     wl_max: Mapped[float | None] = mapped_column(Float)
+    moc: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether the version's footprint has a MOC, whose cells are in ``sky_ranges``."""
 
 
 class DatasetRow(Base):
@@ -111,6 +114,23 @@ class ItemRow(SkyColumns, Base):
     north: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class SkyRangeRow(Base):
+    """The cells of a version's MOC, as NESTED HEALPix ranges ``[lo, hi)`` at order 29."""
+
+    __tablename__ = "sky_ranges"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["dataset_id", "version"],
+            ["versions.dataset_id", "versions.version"],
+            ondelete="CASCADE",
+        ),
+    )
+    dataset_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lo: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hi: Mapped[int] = mapped_column(BigInteger)
 
 
 class AssetRow(Base):

@@ -23,6 +23,7 @@ from astrobench.catalog.cql2 import Translator
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.queryables import Queryable, lookup
 from astrobench.catalog.rows import naive_utc
+from astrobench.catalog.schema import SkyRangeRow
 from astrobench.catalog.sky import Band, Cone, band_condition, cone_condition
 
 
@@ -85,7 +86,7 @@ class Plan:
                 or_(*(table.text.contains(term.lower(), autoescape=True) for term in query.q))
             )
         if query.cone is not None:
-            self.conditions.append(cone_condition(table, query.cone))
+            self.conditions.append(cone_condition(table, query.cone, SkyRangeRow))
         if query.band is not None:
             self.conditions.append(band_condition(table, query.band))
         if query.filter is not None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from astrobench.catalog import migrate
+from astrobench.catalog import benchmark, migrate
 from astrobench.catalog.errors import (
     AssetNotFound,
     DatasetNotFound,
@@ -37,8 +37,9 @@ from astrobench.catalog.geometry import bbox_condition
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES
 from astrobench.catalog.records import AssetRecord, VersionSummary
 from astrobench.catalog.rows import item_row, naive_utc, utc_now, version_columns
-from astrobench.catalog.schema import AssetRow, DatasetRow, ItemRow, VersionRow
+from astrobench.catalog.schema import AssetRow, DatasetRow, ItemRow, SkyRangeRow, VersionRow
 from astrobench.catalog.search import Page, Plan, SearchQuery
+from astrobench.catalog.sky import moc_ranges
 from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
 
 __all__ = ["Page", "SearchQuery", "Store"]
@@ -204,6 +205,7 @@ class Store:
             row.updated = utc_now()
             for key, value in version_columns(collection).items():
                 setattr(row, key, value)
+            self._put_sky_ranges(session, collection)
             return False
 
     def drafts(self, dataset: str) -> list[str]:
@@ -257,9 +259,10 @@ class Store:
         """Discard a draft and its items (published versions are never deleted)."""
         with self.transaction() as session:
             row = self._draft_row(session, dataset, version, lock=True)
-            session.execute(
-                delete(ItemRow).where(ItemRow.dataset_id == dataset, ItemRow.version == version)
-            )
+            for table in (ItemRow, SkyRangeRow):
+                session.execute(
+                    delete(table).where(table.dataset_id == dataset, table.version == version)
+                )
             session.delete(row)
             session.flush()
             remaining = session.scalar(
@@ -521,7 +524,23 @@ class Store:
         )
         session.add(row)
         session.flush()
+        self._put_sky_ranges(session, collection)
         return row
+
+    def _put_sky_ranges(self, session: Session, collection: dict[str, Any]) -> None:
+        """The cells of the version's MOC, replacing any it had (a draft's)."""
+        dataset, version = collection["id"], collection["version"]
+        session.execute(
+            delete(SkyRangeRow).where(
+                SkyRangeRow.dataset_id == dataset, SkyRangeRow.version == version
+            )
+        )
+        footprint = collection.get(benchmark.SKY_FOOTPRINT) or {}
+        if footprint.get("moc"):
+            session.add_all(
+                SkyRangeRow(dataset_id=dataset, version=version, lo=lo, hi=hi)
+                for lo, hi in moc_ranges(footprint["moc"])
+            )
 
     def _finish_publish(
         self,

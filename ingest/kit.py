@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import xarray as xr
 
+from astrobench.catalog import benchmark, sky
 from astrobench.catalog.release import SplitFile
 from astrobench.ingest.splits import stratified_splits
 
@@ -148,3 +149,19 @@ def write_splits(
         )
         for name, role in roles.items()
     ]
+
+
+MOC_NOTES = (
+    "The sky footprint gains the MOC of the examples' positions (extension v1.4.0): a cone "
+    "search finds this benchmark only where it holds examples. Files, splits and baselines are "
+    "built as in the version before."
+)
+"""Release notes of a version that adds a MOC to an unchanged benchmark."""
+
+
+def sky_footprint(ra: np.ndarray, dec: np.ndarray, extension: str) -> dict[str, Any]:
+    """The ``bench:sky_footprint`` of positions (ICRS degrees) under ``extension``: the box
+    around them, and since v1.4.0 their MOC."""
+    if benchmark.at_least(extension, "v1.4.0"):
+        return sky.footprint(np.asarray(ra, float), np.asarray(dec, float))
+    return sky.box_around(np.asarray(ra, float), np.asarray(dec, float))

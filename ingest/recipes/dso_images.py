@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 import xarray as xr
 
-from astrobench.catalog import benchmark, metrics, sky
+from astrobench.catalog import benchmark, metrics
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.ingest import environment, imaging, kit, openngc, stellarium
 from astrobench.ingest.pins import PYONGC, STELLARIUM_DATA
@@ -218,9 +218,13 @@ def dataset(textures: list[stellarium.Texture]) -> xr.Dataset:
     )
 
 
+RELEASES = {"1.0.0": ("v1.3.0", "First release."), "1.1.0": ("v1.4.0", kit.MOC_NOTES)}
+"""Each published version's extension and release notes."""
+
+
 class DsoImages(Recipe):
     name: ClassVar[str] = "dso-images"
-    versions: ClassVar[tuple[str, ...]] = ("1.0.0",)
+    versions: ClassVar[tuple[str, ...]] = tuple(RELEASES)
     sources: ClassVar[tuple[PackageSource, ...]] = (STELLARIUM_DATA, PYONGC)
     baselines: ClassVar[dict[str, str]] = {
         "morphology": "astrobench.ingest.baselines.images:MorphologyDiscriminant",
@@ -279,8 +283,8 @@ class DsoImages(Recipe):
                 "planetary nebula, nebula). Test images come from photographers none of the "
                 "training images come from. Small: for evaluation and few-shot learning."
             ),
-            release_notes="First release.",
-            extension="v1.3.0",
+            release_notes=RELEASES[version][1],
+            extension=RELEASES[version][0],
             license="other",
             keywords=["deep-sky objects", "images", "classification", "galaxies", "nebulae"],
             providers=[
@@ -349,8 +353,10 @@ class DsoImages(Recipe):
                     ],
                 },
                 benchmark.WAVELENGTH_RANGE: [400.0, 700.0],
-                benchmark.SKY_FOOTPRINT: sky.box_around(
-                    np.array([t.ra for t in textures]), np.array([t.dec for t in textures])
+                benchmark.SKY_FOOTPRINT: kit.sky_footprint(
+                    np.array([t.ra for t in textures]),
+                    np.array([t.dec for t in textures]),
+                    RELEASES[version][0],
                 ),
                 benchmark.LIMITATIONS: [
                     "Only the image is an input: the position, credit and link identify the "

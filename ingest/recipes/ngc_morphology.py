@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 import xarray as xr
 
-from astrobench.catalog import benchmark, metrics, sky
+from astrobench.catalog import benchmark, metrics
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.ingest import environment, kit, openngc
 from astrobench.ingest.pins import PYONGC
@@ -171,9 +171,13 @@ def assign(galaxies: xr.Dataset, salt: str) -> dict[str, list[str]]:
     return found
 
 
+RELEASES = {"1.0.0": ("v1.3.0", "First release."), "1.1.0": ("v1.4.0", kit.MOC_NOTES)}
+"""Each published version's extension and release notes."""
+
+
 class NgcMorphology(Recipe):
     name: ClassVar[str] = "ngc-morphology"
-    versions: ClassVar[tuple[str, ...]] = ("1.0.0",)
+    versions: ClassVar[tuple[str, ...]] = tuple(RELEASES)
     sources: ClassVar[tuple[PackageSource, ...]] = (PYONGC,)
     baselines: ClassVar[dict[str, str]] = {
         "colour-type": "astrobench.ingest.baselines.morphology:ColourTypeRelation",
@@ -216,8 +220,8 @@ class NgcMorphology(Recipe):
                 "Sbc-Irr) from these measurements. Splits are by galaxy; a robustness split "
                 "trains on NGC galaxies and tests on the fainter IC galaxies."
             ),
-            release_notes="First release.",
-            extension="v1.3.0",
+            release_notes=RELEASES[version][1],
+            extension=RELEASES[version][0],
             license="CC-BY-SA-4.0",
             keywords=["galaxies", "morphology", "Hubble type", "classification", "NGC", "IC"],
             providers=[
@@ -266,7 +270,9 @@ class NgcMorphology(Recipe):
                 benchmark.MODALITY: "tabular",
                 benchmark.PROVENANCE: "observed",
                 benchmark.WAVELENGTH_RANGE: [440.0, 2200.0],
-                benchmark.SKY_FOOTPRINT: sky.box_around(galaxies.ra.values, galaxies.dec.values),
+                benchmark.SKY_FOOTPRINT: kit.sky_footprint(
+                    galaxies.ra.values, galaxies.dec.values, RELEASES[version][0]
+                ),
                 benchmark.LIMITATIONS: [
                     "Inputs are the photometry, size, shape and redshift: the galaxy's name and "
                     "position identify it, and with it its catalogue type, so they are for "

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import xarray as xr
 
-from astrobench.catalog import benchmark, metrics, sky
+from astrobench.catalog import benchmark, metrics
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.ingest import environment, kit
 from astrobench.ingest.pins import SLSNE
@@ -235,9 +235,13 @@ def assign(catalogue: list[dict[str, str]], salt: str) -> dict[str, list[str]]:
     return found
 
 
+RELEASES = {"1.0.0": ("v1.3.0", "First release."), "1.1.0": ("v1.4.0", kit.MOC_NOTES)}
+"""Each published version's extension and release notes."""
+
+
 class SlsnPhotoz(Recipe):
     name: ClassVar[str] = "slsn-photoz"
-    versions: ClassVar[tuple[str, ...]] = ("1.0.0",)
+    versions: ClassVar[tuple[str, ...]] = tuple(RELEASES)
     sources: ClassVar[tuple[PackageSource, ...]] = (SLSNE,)
     baselines: ClassVar[dict[str, str]] = {
         "standard-candle": "astrobench.ingest.baselines.slsn:StandardCandle",
@@ -288,8 +292,8 @@ class SlsnPhotoz(Recipe):
                 "photometric redshifts are. Splits are by supernova; a robustness split tests "
                 "on sparser light curves."
             ),
-            release_notes="First release.",
-            extension="v1.3.0",
+            release_notes=RELEASES[version][1],
+            extension=RELEASES[version][0],
             license="MIT",
             keywords=["supernovae", "superluminous", "light curves", "redshift", "regression"],
             providers=[
@@ -337,9 +341,10 @@ class SlsnPhotoz(Recipe):
                 benchmark.MODALITY: "light-curve",
                 benchmark.PROVENANCE: "observed",
                 benchmark.WAVELENGTH_RANGE: [200.0, 4600.0],
-                benchmark.SKY_FOOTPRINT: sky.box_around(
+                benchmark.SKY_FOOTPRINT: kit.sky_footprint(
                     np.array([float(sn["RA_deg"]) for sn in catalogue]),
                     np.array([float(sn["DEC_deg"]) for sn in catalogue]),
+                    RELEASES[version][0],
                 ),
                 benchmark.LIMITATIONS: [
                     "Inputs are the light curves: positions identify the supernova, and with it "

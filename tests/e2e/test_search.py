@@ -6,13 +6,18 @@ needs and falls back to filtering on the client side.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
+import numpy as np
 import pytest
+from mocpy import MOC
 from pystac_client import Client
 
+import astrobench
 from astrobench.catalog import benchmark
 
 
@@ -65,7 +70,7 @@ def test_sort_pages_and_fields(stac: Client, method: str) -> None:
     assert all(page["numberMatched"] == 4 and page["numberReturned"] == 1 for page in pages)
 
 
-def test_free_text_and_sky_search(stac: Client, server: str) -> None:
+def test_free_text_and_sky_search(stac: Client, server: str, sky: Sky) -> None:
     assert httpx.get(server + "/search", params={"q": "highz"}).json()["numberMatched"] == 1
     assert (
         httpx.post(server + "/search", json={"q": ["x-ray", "HIGHZ"]}).json()["numberMatched"] == 1
@@ -74,25 +79,86 @@ def test_free_text_and_sky_search(stac: Client, server: str) -> None:
         httpx.get(server + "/search", params={"q": "nothing-like-this"}).json()["numberMatched"]
         == 0
     )
-    stripe82 = stac.search(filter="sky_cone(0.5, 0.2, 1)", filter_lang="cql2-text")
-    assert stripe82.matched() == 4 + sum(WHOLE_SKY.values())
+    stripe82 = list(stac.search(filter="sky_cone(0.5, 0.2, 1)", filter_lang="cql2-text").items())
+    sky.agrees((0.5, 0.2, 1), {i.collection_id for i in stripe82}, boxes={"sn-spectra"})
     north = stac.search(filter="sky_cone(180, 45, 10)", filter_lang="cql2-text")
-    assert {i.collection_id for i in north.items()} == set(WHOLE_SKY)
+    sky.agrees((180, 45, 10), {i.collection_id for i in north.items()}, boxes=set())
     by_get = httpx.get(server + "/search", params={"cone": "10,0,1", "wavelength": "500,600"})
-    assert by_get.json()["numberMatched"] == 4 + sum(WHOLE_SKY.values())
+    sky.agrees((10, 0, 1), _collections(by_get.json()), boxes={"sn-spectra"}, band=(500, 600))
     far = httpx.get(server + "/search", params={"cone": "10,60,5"}).json()
-    assert {f["collection"] for f in far["features"]} == set(WHOLE_SKY)
+    sky.agrees((10, 60, 5), _collections(far), boxes=set())
     infrared = httpx.get(server + "/search", params={"wavelength": "5000,6000"})
     assert infrared.json()["numberMatched"] == 0
-    by_post = httpx.post(server + "/search", json={"cone": [10, 60, 5]})
-    assert by_post.json()["numberMatched"] == sum(WHOLE_SKY.values())
+    by_post = httpx.post(server + "/search", json={"cone": [10, 60, 5]}).json()
+    assert _collections(by_post) == _collections(far)
+    assert by_post["numberMatched"] == len(by_post["features"]) == len(far["features"])
+    sky.decided()
 
 
-WHOLE_SKY = {"ngc-morphology": 5, "dso-images": 4, "slsn-photoz": 5}
-"""Items of the datasets whose objects are all over the sky, so that every cone meets them."""
+def _collections(page: dict[str, Any]) -> set[str]:
+    assert page["numberMatched"] == len(page["features"])  # every match on one page
+    return {f["collection"] for f in page["features"]}
 
 
-def test_collection_search(stac: Client, server: str) -> None:
+class Sky:
+    """What a cone search should find, from the examples' own positions (read through the
+    client): each dataset with a MOC is found where it holds an example in the cone, and not
+    where it has none within the cone and the MOC's resolution."""
+
+    def __init__(self, server: str) -> None:
+        self.positions: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        self.bands: dict[str, list[float]] = {}
+        self.verdicts: list[bool] = []
+        for collection in httpx.get(server + "/collections").json()["collections"]:
+            name, footprint = collection["id"], collection.get(benchmark.SKY_FOOTPRINT) or {}
+            self.bands[name] = collection[benchmark.WAVELENGTH_RANGE]
+            if "moc" not in footprint:
+                continue
+            parts = [
+                astrobench.open(name, split=s["name"], url=server)
+                for s in collection[benchmark.SPLITS]
+            ]
+            ra = np.concatenate([p["ra"].values for p in parts])
+            dec = np.concatenate([p["dec"].values for p in parts])
+            self.positions[name] = ra, dec, MOC.from_str(footprint["moc"]).max_order
+
+    def agrees(
+        self,
+        cone: tuple[float, float, float],
+        found: set[str],
+        boxes: set[str],
+        band: tuple[float, float] | None = None,
+    ) -> None:
+        """``found`` is right: ``boxes`` (datasets without a MOC whose box the cone touches)
+        and the datasets with a MOC that hold an example in the cone."""
+        assert found - set(self.positions) == boxes, found
+        ra0, dec0 = math.radians(cone[0]), math.radians(cone[1])
+        for name, (ra, dec, order) in self.positions.items():
+            low, high = self.bands[name]
+            if band and not (low <= band[1] and high >= band[0]):
+                assert name not in found
+                continue
+            r, d = np.radians(ra), np.radians(dec)
+            cos = np.sin(dec0) * np.sin(d) + np.cos(dec0) * np.cos(d) * np.cos(r - ra0)
+            nearest = float(np.degrees(np.arccos(np.clip(cos, -1, 1))).min())
+            if nearest <= cone[2]:
+                assert name in found, (name, cone, nearest)
+                self.verdicts.append(True)
+            elif nearest > cone[2] + 2 * 58.6 / 2**order + cone[2] / 2:
+                assert name not in found, (name, cone, nearest)
+                self.verdicts.append(False)
+
+    def decided(self) -> None:
+        """The cones asked both questions: some datasets had to be found, some left out."""
+        assert True in self.verdicts and False in self.verdicts, self.verdicts
+
+
+@pytest.fixture(scope="module")
+def sky(server: str) -> Sky:
+    return Sky(server)
+
+
+def test_collection_search(stac: Client, server: str, sky: Sky) -> None:
     def found(**kwargs) -> list[str]:  # type: ignore[no-untyped-def]
         return [c["id"] for c in stac.collection_search(**kwargs).collections_as_dicts()]
 
@@ -123,12 +189,17 @@ def test_collection_search(stac: Client, server: str) -> None:
     ]
     trimmed = stac.collection_search(fields=["-summaries", "-providers"]).collections_as_dicts()
     assert all("summaries" not in c and "providers" not in c for c in trimmed)
-    by_sky = httpx.get(server + "/collections", params={"cone": "350,0,2", "wavelength": "300,380"})
-    assert sorted(c["id"] for c in by_sky.json()["collections"]) == ["slsn-photoz", "sn-spectra"]
-    lmc = httpx.get(server + "/collections", params={"cone": "80.9,-69.8,1"})
-    assert {c["id"] for c in lmc.json()["collections"]} == {"ogle3-variables", *WHOLE_SKY}
-    elsewhere = httpx.get(server + "/collections", params={"cone": "180,45,10"})
-    assert {c["id"] for c in elsewhere.json()["collections"]} == set(WHOLE_SKY)
+
+    def by_sky(**params: str) -> set[str]:
+        return {
+            c["id"] for c in httpx.get(server + "/collections", params=params).json()["collections"]
+        }
+
+    found = by_sky(cone="350,0,2", wavelength="300,380")
+    sky.agrees((350, 0, 2), found, boxes={"sn-spectra"}, band=(300, 380))
+    sky.agrees((80.9, -69.8, 1), by_sky(cone="80.9,-69.8,1"), boxes={"ogle3-variables"})
+    sky.agrees((180, 45, 10), by_sky(cone="180,45,10"), boxes=set())
+    sky.decided()
     assert (
         httpx.get(server + "/collections", params={"wavelength": "5000,6000"}).json()[
             "numberMatched"
