@@ -13,7 +13,8 @@ A box around objects spread over the sky is the whole sky. Such a footprint also
 (IVOA Multi-Order Coverage map 2.0, in its ASCII serialisation: ``"4/12-15 5/80"``), the HEALPix
 cells that hold the examples, made with ``mocpy``. Its cells are kept as NESTED ranges at order 29
 (``sky_ranges``), and a cone then also has to touch one of them: the cone is covered by cells a
-quarter of its radius or finer (at most order 10), so a match is exact to within one such cell.
+quarter of its radius or finer (at most order 10), so a match is exact to within one such cell
+and the resolution of the MOC.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from astrobench.catalog import minting
+from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
@@ -101,7 +102,8 @@ def baseline(
         version = str(collection["version"])
         found = lookup(recipe.baselines_of(version), baseline, name)
         folder.mkdir(parents=True, exist_ok=True)
-        splits = [s["name"] for s in collection["bench:splits"]]
+        bench = Benchmark.from_collection(collection)
+        splits = [s.name for s in bench.splits or ()]
         _say(f"{name} {version}: loading {len(splits)} splits")
         data = {s: client.open(name, version, s, cache=True).load() for s in splits}
         _say(f"running {baseline} (seed {found.seed})")
@@ -110,17 +112,16 @@ def baseline(
             (folder / f"{split}.csv").write_text(text, encoding="utf-8")
         report = client.evaluate(name, result.files, version)
     print(report)
-    published = next(
-        (b for b in collection.get("bench:baselines", []) if b["name"] == baseline), None
-    )
-    if published is None:
+    published = next((b for b in bench.baselines or () if b.name == baseline), None)
+    if published is None or published.scores is None:
         _say(f"{version} publishes no scores for {baseline}")
         return 0
+    scores = published.scores
     differ = [
         split
         for split in splits
-        if split in published["scores"]  # since v1.2.0 none on train
-        and not _same(published["scores"][split], report.metrics(split))
+        if split in scores  # since v1.2.0 none on train
+        and not _same(scores[split], report.metrics(split))
     ]
     _say(f"predictions written to {folder}/<split>.csv")
     if differ:

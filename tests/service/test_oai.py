@@ -20,9 +20,9 @@ VERSIONS = {
     "sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"],
     "ogle3-variables": ["1.0.0", "2.0.0"],
     "sdss-photoz": ["1.0.0"],
-    "ngc-morphology": ["1.0.0"],
-    "dso-images": ["1.0.0"],
-    "slsn-photoz": ["1.0.0"],
+    "ngc-morphology": ["1.0.0", "1.1.0"],
+    "dso-images": ["1.0.0", "1.1.0"],
+    "slsn-photoz": ["1.0.0", "1.1.0"],
 }
 ALL = {f"oai:astrobench.local:{d}:{v}" for d, vs in VERSIONS.items() for v in vs}
 
