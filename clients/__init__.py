@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from astrobench.client import Client
+    from astrobench.loading import batches
     from astrobench.report import Predictions, Report
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ServerUnreachable",
     "SplitNotFound",
     "VersionNotFound",
+    "batches",
     "cite",
     "evaluate",
     "open",
@@ -109,6 +111,10 @@ def evaluate(
 
 
 def __getattr__(name: str) -> Any:
+    if name == "batches":
+        from astrobench.loading import batches
+
+        return batches
     if name == "Client":
         from astrobench.client import Client
 

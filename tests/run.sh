@@ -4,7 +4,8 @@
 # - Debian packages, when missing (with root or sudo): chromium and chromium-driver (page and
 #   STAC Browser tests), npm (STAC Browser is built from its npm package), postgresql (the store
 #   tests run on SQLite and on PostgreSQL), python3-venv.
-# - Python packages: a virtual environment in .venv with `pip install -e ".[dev]"`.
+# - Python packages: a virtual environment in .venv with `pip install -e ".[dev]"`, PyTorch
+#   (for the loader tests) pinned first.
 # - PostgreSQL: the server at 127.0.0.1:5432 (user postgres, no password), its cluster started
 #   if it is down. Where no server there takes user postgres without a password, a throwaway
 #   one on a free port, removed afterwards. ASTROBENCH_TEST_POSTGRES names another.
@@ -55,6 +56,9 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 # shellcheck disable=SC1091
 . .venv/bin/activate
+# PyTorch first, pinned, so that the [torch] extra is already met: this release's CPU build lies
+# in pip's find-links on the CI machines, where a newer one would be a CUDA build of several GB.
+pip install -q "torch==2.13.0"
 pip install -q -e ".[dev]"
 
 # -- PostgreSQL --------------------------------------------------------------------------------
