@@ -29,12 +29,19 @@ DATASET, VERSION, SPLIT = "sn-spectra", "1.2.0", "train"
 
 
 def median_seconds(action, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    timings = []
+    return alternated([action], repeat)[0]
+
+
+def alternated(actions, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """Median seconds of each action, run in turn ``repeat`` times (A B C A B C ...), so that
+    drift in the machine's speed falls on all of them alike."""
+    timings: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+        for action, times in zip(actions, timings, strict=True):
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+    return [statistics.median(times) for times in timings]
 
 
 def main() -> None:
@@ -73,16 +80,15 @@ def main() -> None:
 
         shutil.rmtree(cache, ignore_errors=True)
         first_cached_s = median_seconds(cached, 1)
-        cached_s = median_seconds(cached, args.repeat)
-        http_s = median_seconds(over_http, args.repeat)
-        disk_s = median_seconds(from_disk, args.repeat)
+        over_http()  # warm: imports, connections
+        http_s, disk_s, cached_s = alternated([over_http, from_disk, cached], args.repeat)
         with astrobench.open(DATASET, VERSION, SPLIT, url=url) as ds:
             ds.flux.isel(spectrum=0).load()
             one = bytes_fetched(ds) or 0
         size = local.stat().st_size
         print(f"split file: {DATASET} {VERSION} {SPLIT}, {size / 1e6:.2f} MB")
-        print(f"open()+load over HTTP : {http_s * 1000:8.1f} ms (median of {args.repeat})")
-        print(f"xarray from disk      : {disk_s * 1000:8.1f} ms (median of {args.repeat})")
+        print(f"open()+load over HTTP : {http_s * 1000:8.1f} ms (median of {args.repeat}, A/B)")
+        print(f"xarray from disk      : {disk_s * 1000:8.1f} ms (median of {args.repeat}, A/B)")
         print(f"ratio HTTP / disk     : {http_s / disk_s:8.2f}x")
         print(f"cache=True, first     : {first_cached_s * 1000:8.1f} ms (download, verify, open)")
         print(

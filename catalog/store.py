@@ -59,6 +59,10 @@ _ITEM_VERSION = and_(
 )
 
 
+ASSETS_REMEMBERED = 10_000
+"""Published files' records a store keeps in memory (a few MB at most)."""
+
+
 class Store:
     """Datasets, their versions, items and assets, in one relational database."""
 
@@ -78,6 +82,7 @@ class Store:
         self._writes = self.engine.execution_options(writes=True)
         self._writer = sessionmaker(self._writes, expire_on_commit=False)
         self._current = threading.local()
+        self._assets: dict[str, AssetRecord] = {}
 
     @property
     def dialect(self) -> str:
@@ -431,11 +436,19 @@ class Store:
             return [AssetRecord(r.path, r.sha256, r.size, r.media_type) for r in rows]
 
     def asset(self, path: str) -> AssetRecord:
+        """A published file's record. Published files never change, so each is read from the
+        database once per process: a client's range reads of one file cost no query."""
+        if (known := self._assets.get(path)) is not None:
+            return known
         with self.session() as session:
             row = session.get(AssetRow, path)
             if row is None:
                 raise AssetNotFound(f"no published asset at {path!r}")
-            return AssetRecord(row.path, row.sha256, row.size, row.media_type)
+            record = AssetRecord(row.path, row.sha256, row.size, row.media_type)
+        if len(self._assets) >= ASSETS_REMEMBERED:
+            self._assets.clear()
+        self._assets[path] = record
+        return record
 
     # -- helpers -------------------------------------------------------------------------------
 

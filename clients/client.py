@@ -132,7 +132,13 @@ class Client:
         return collection, self.items(name, collection["version"])
 
     def split_item(self, name: str, version: str | None, split: str | None) -> dict[str, Any]:
-        """The Item holding one split of a dataset version."""
+        """The Item holding one split of a dataset version: one request when the split is
+        named and exists (the items' listing resolves the version as the Collection does);
+        else the Collection too, for the order of the splits the error lists."""
+        if split is not None:
+            for item in self.items(name, version):
+                if item["properties"].get("bench:split") == split:
+                    return item
         return choose_split(name, *self.records(name, version), split)
 
     def cite(self, name: str, version: str | None = None, style: str = "bibtex") -> str:

@@ -8,9 +8,11 @@ catalogue's JSON and whole-file downloads) and aiohttp (fsspec's lazy range read
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import os
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -47,12 +49,19 @@ DEFAULT_RETRY = Retry()
 _TRANSIENT = (httpx.TransportError,)
 
 
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS settings, made once per process: loading the certificates costs
+    tens of milliseconds, which every new client would pay again."""
+    return httpx.create_ssl_context()
+
+
 class RetryingTransport(httpx.BaseTransport):
     """An httpx transport that retries idempotent requests on transient failures."""
 
     def __init__(self, retry: Retry = DEFAULT_RETRY, inner: httpx.BaseTransport | None = None):
         self.retry = retry
-        self.inner = inner or httpx.HTTPTransport()
+        self.inner = inner or httpx.HTTPTransport(verify=ssl_context())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         retryable = request.method in IDEMPOTENT
