@@ -79,7 +79,7 @@ def main() -> None:
         )
         for _ in numpy_epoch:
             pass
-        moved = bytes_fetched(numpy_epoch.dataset()) or 0
+        moved = numpy_epoch.moved or 0
 
         def epoch(workers: int, cached: bool) -> tuple[float, int, int]:
             data = BenchmarkDataset(

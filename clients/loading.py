@@ -141,6 +141,8 @@ class Batches:
     workers: int = 1
     drop_last: bool = False
     _data: xr.Dataset | None = field(default=None, repr=False)
+    moved: int | None = field(default=None, init=False)
+    """Bytes the last iteration fetched over the network (None: read from a local copy)."""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -162,7 +164,20 @@ class Batches:
         return replace(self, worker=worker, workers=workers, skip=skip, _data=self._data)
 
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
+        """The batches; the split is closed when they end, or when iteration stops early (an
+        open file left to the garbage collector could be closed on fsspec's I/O thread while
+        another read waits for it)."""
+        from astrobench.io import bytes_fetched
+
         data = self.dataset()
+        try:
+            yield from self._batches(data)
+        finally:
+            self.moved = bytes_fetched(data)
+            data.close()
+            self._data = None
+
+    def _batches(self, data: xr.Dataset) -> Iterator[dict[str, np.ndarray]]:
         dimension = examples_dimension(data)
         names = [str(n) for n in self.variables or []] or [
             str(n) for n in data.data_vars if data[n].dims[:1] == (dimension,)

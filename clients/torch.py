@@ -12,8 +12,9 @@ Each process reads a part of the split: DataLoader workers and ``torch.distribut
 the ``rank`` and ``world_size`` given) share it so that each example is seen exactly once per
 epoch; see ``astrobench.loading``. Batches are dicts of tensors (strings stay NumPy arrays), with
 the examples' ``id``. ``state_dict()`` says how far an epoch went; ``load_state_dict()`` makes the
-next iteration resume at the next batch. With workers, iterate through ``loader()`` (a
-``DataLoader`` that counts the batches it hands out), so the count is known.
+next iteration resume at the next batch; later iterations start the epoch afresh. With workers,
+iterate through ``loader()`` (a ``DataLoader`` that counts the batches it hands out), so that
+the count is known.
 """
 
 from __future__ import annotations
@@ -119,12 +120,16 @@ class BenchmarkDataset(IterableDataset):  # type: ignore[type-arg]
         # i-th, so batches come in the order the interrupted run would have given them.
         taken, order = round_robin(self.resume_from, counts)
         stream = order[worker]
-        for batch in epoch.for_worker(stream, workers, taken[stream]):
-            if info is None:
-                self.consumed += 1
-            yield {k: _tensor(v) for k, v in batch.items()}
-        if info is None:
-            self.resume_from = 0
+        if info is None:  # counted here; in workers, ``Loader`` counts
+            self.consumed = self.resume_from
+        try:
+            for batch in epoch.for_worker(stream, workers, taken[stream]):
+                if info is None:
+                    self.consumed += 1
+                yield {k: _tensor(v) for k, v in batch.items()}
+        finally:
+            if info is None:  # resumed once; the next iteration starts the epoch afresh
+                self.resume_from = 0
 
     def loader(self, **options: Any) -> Loader:
         """A ``DataLoader`` over this dataset that keeps ``state_dict()`` current with workers
@@ -149,8 +154,12 @@ class Loader(DataLoader):  # type: ignore[type-arg]
     def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
         dataset: BenchmarkDataset = self.dataset  # type: ignore[assignment]
         counting = self.num_workers > 0
-        for batch in super().__iter__():
-            if counting:
-                dataset.consumed += 1
-            yield batch
-        dataset.resume_from = 0
+        if counting:
+            dataset.consumed = dataset.resume_from
+        try:
+            for batch in super().__iter__():
+                if counting:
+                    dataset.consumed += 1
+                yield batch
+        finally:  # resumed once; the next iteration starts the epoch afresh
+            dataset.resume_from = 0
