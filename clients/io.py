@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import gc
 import io
 import weakref
 from collections import OrderedDict
@@ -113,9 +114,14 @@ class Mirrored(io.RawIOBase):
         return self._left_behind + _fetched(self._handle)
 
     def fail(self, error: BaseException) -> None:
-        """Give up on the current location because of ``error``; move to the next one."""
+        """Give up on the current location because of ``error``; move to the next one.
+
+        Failed attempts leave half-open HDF5 files as garbage. Collected on fsspec's I/O thread
+        during the next location's requests, their closing would wait for HDF5's lock, which
+        this thread holds while it waits for that I/O thread: so they are collected here."""
         self._note(_reason(error))
         self._drop()
+        gc.collect()
         self._next()
 
     def _note(self, reason: str) -> None:
