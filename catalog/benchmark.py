@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0")
+VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0")
 """Every published version of the schema; records keep the one they were made with."""
 VERSION = VERSIONS[-1]
 SCHEMA_BASE = "https://astrobench.github.io/stac-extensions/benchmark"
@@ -59,6 +59,8 @@ BOOTSTRAP = PREFIX + "bootstrap"
 SPLIT = PREFIX + "split"
 ROLE = PREFIX + "role"
 COUNT = PREFIX + "count"
+SHARD = PREFIX + "shard"
+"""An Item holding one shard of its split: index, count and offset (v1.5.0)."""
 CLASS_COUNTS = PREFIX + "class_counts"
 
 ROLES = ("train", "validation", "test", "robustness")

@@ -85,9 +85,9 @@ def _kind(values: np.ndarray) -> str:
 
 
 def table(data: xr.Dataset, target: str | None) -> Table:
-    """The ``id`` and every variable with one value per example, in the file's order; the
-    examples run along the target's dimension (a file without its target: the first
-    variable's first one)."""
+    """The ``id`` and every variable with one value per example (a vector target: one column
+    per component, ``shear_g1``), in the file's order; the examples run along the target's
+    dimension (a file without its target: the first variable's first one)."""
     first = (
         data[target]
         if target is not None and target in data.variables
@@ -98,6 +98,10 @@ def table(data: xr.Dataset, target: str | None) -> Table:
     for name, variable in data.variables.items():
         if variable.dims == (index,) and name != index:
             columns[str(name)] = variable.values
+        elif name == target and variable.ndim == 2:  # a vector target: a column per component
+            parts = data[variable.dims[1]].values.astype(str)
+            for k, part in enumerate(parts):
+                columns[f"{name}_{part}"] = variable.values[:, k]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(list(columns))

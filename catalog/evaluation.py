@@ -45,6 +45,7 @@ def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
     regression = bench.task == "regression"
     raw = values.values
     unit = bench.object
+    vector = regression and values.ndim == 2  # a shear: one column per component
     return Truth(
         split=split,
         ids=ids,
@@ -52,6 +53,7 @@ def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
         classes=() if regression else tuple(bench.training_classes()),
         unknown_label=criteria.get("unknown_label"),
         groups=data[unit].values.astype(str) if unit in data.variables else None,
+        components=tuple(data[values.dims[1]].values.astype(str)) if vector else (),
     )
 
 

@@ -96,7 +96,7 @@ class Part:
 class Metric(Part):
     name: str
     direction: str | None = None
-    """``maximize`` or ``minimize``."""
+    """``maximize``, ``minimize`` or (v1.5.0) ``zero``: best near zero, by absolute value."""
     primary: bool | None = None
     description: str | None = None
     per_class: bool | None = None
@@ -262,7 +262,20 @@ class Benchmark(Part):
         return next((m.name for m in metrics if m.primary), metrics[0].name)
 
     def lower_is_better(self, metric: str) -> bool:
-        return any(m.name == metric and m.direction == "minimize" for m in self.metrics or ())
+        """Whether smaller values of ``metric`` are better: it is minimised, or best near zero
+        and then compared by absolute value (``magnitude``)."""
+        return self.direction(metric) in ("minimize", "zero")
+
+    def direction(self, metric: str) -> str | None:
+        return next((m.direction for m in self.metrics or () if m.name == metric), None)
+
+    def magnitude(self, metric: str, bounds: list[float]) -> list[float]:
+        """An interval of ``metric`` as it ranks: for a metric best near zero, the interval of
+        its absolute value; else unchanged."""
+        if self.direction(metric) != "zero":
+            return bounds
+        low, high = sorted(abs(b) for b in bounds)
+        return [0.0 if bounds[0] <= 0 <= bounds[1] else low, high]
 
     def training_classes(self) -> list[str]:
         """Class names a model can learn: every class not held out of training."""

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from astrobench.catalog.metrics import OUTLIER_THRESHOLD, expected_labels, residual
+from astrobench.catalog.metrics import OUTLIER_THRESHOLD, expected_labels, residual, shear_biases
 from astrobench.catalog.predictions import Predictions, Truth
 
 CONFIDENCE = 0.95
@@ -71,7 +71,10 @@ def draws_of(
     e.g. a class no drawn object belongs to)."""
     parts: dict[str, list[NDArray[np.float64]]] = {}
     for weights in draws.chunks():
-        if truth.regression:
+        if (criteria or {}).get("residual") == "shear":
+            true = truth.values.astype(float)
+            found = shear_biases(true, predictions.values.astype(float), weights.astype(float))
+        elif truth.regression:
             found = _regression(residual(truth, predictions, criteria), weights.astype(float))
         else:
             with warnings.catch_warnings():  # a draw without some class: NaN, not a warning

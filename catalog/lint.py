@@ -169,7 +169,8 @@ def _ranking(bench: Benchmark, min_objects: int) -> list[Finding]:
     def beats_floor(bounds: list[float] | None) -> bool:
         if not (floor and bounds):
             return False
-        return bool(bounds[1] < floor[0] if lower_is_better else bounds[0] > floor[1])
+        mine, theirs = bench.magnitude(primary, bounds), bench.magnitude(primary, floor)
+        return bool(mine[1] < theirs[0] if lower_is_better else mine[0] > theirs[1])
 
     beats = [
         b.name

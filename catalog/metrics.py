@@ -2,7 +2,9 @@
 
 Classification is scored over the classes present in the split's truth, so a rare class weighs as
 much as a common one; a split may name unseen classes, whose examples are right when predicted as
-the unknown label. Regression uses robust statistics of the residual ``prediction - truth``.
+the unknown label. Regression uses robust statistics of the residual ``prediction - truth``; a
+shear is scored as weak lensing scores it, by the multiplicative and additive biases of a linear
+fit of estimated against true shear.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Metric:
 
     name: str
     direction: str
+    """``maximize``, ``minimize`` or ``zero`` (best near zero, ranked by absolute value)."""
     description: str
     per_class: bool = False
     threshold: float | None = None
@@ -121,17 +124,41 @@ REDSHIFT = (
     ),
 )
 """Regression metrics of redshifts (``criteria(..., residual="redshift")``)."""
-DEFINITIONS = {m.name: m for m in (*CLASSIFICATION, *ABSTENTION, *REGRESSION)}
+SHEAR = (
+    Metric(
+        "m",
+        "zero",
+        "Multiplicative shear bias: the mean over both components of m_i, from the least-squares "
+        "fit g_est,i = (1 + m_i) g_true,i + c_i (best near zero).",
+    ),
+    Metric(
+        "c",
+        "minimize",
+        "Additive shear bias: the root mean square of c_1 and c_2 from the same fits.",
+    ),
+    Metric("m1", "zero", "Multiplicative bias of the first shear component."),
+    Metric("m2", "zero", "Multiplicative bias of the second shear component."),
+    Metric("c1", "zero", "Additive bias of the first shear component."),
+    Metric("c2", "zero", "Additive bias of the second shear component."),
+    Metric(
+        "rmse",
+        "minimize",
+        "Per-object root mean square error of the estimated shear, over both components: "
+        "dominated by shape noise, which the biases average away.",
+    ),
+)
+"""Metrics of a shear (``criteria(..., residual="shear")``), as weak lensing reports them."""
+RESIDUALS = {"difference": REGRESSION, "redshift": REDSHIFT, "shear": SHEAR}
+DEFINITIONS = {m.name: m for m in (*CLASSIFICATION, *ABSTENTION, *REGRESSION, *SHEAR)}
 
 
 def definitions(
     task: str, abstention: bool = False, residual: str = "difference"
 ) -> list[dict[str, Any]]:
     """The ``bench:metrics`` entries for a task (with ``abstention``, the metrics of an unknown
-    label too; with ``residual="redshift"``, regression metrics of dz / (1 + z)); the first
-    metric is the primary one."""
-    regression = REDSHIFT if residual == "redshift" else REGRESSION
-    chosen = regression if task == "regression" else CLASSIFICATION
+    label too; with ``residual="redshift"``, regression metrics of dz / (1 + z); with
+    ``residual="shear"``, shear biases); the first metric is the primary one."""
+    chosen = RESIDUALS[residual] if task == "regression" else CLASSIFICATION
     extra = ABSTENTION if abstention and task != "regression" else ()
     return [m.to_dict(primary=(i == 0)) for i, m in enumerate((*chosen, *extra))]
 
@@ -147,8 +174,10 @@ def residual(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | 
 
 def criteria(task: str, abstention: bool = False, **extra: Any) -> dict[str, Any]:
     """A split's criteria: every metric of the task (with ``abstention``, coverage, and
-    novelty_auroc where the split names unseen classes), the first primary, plus ``extra``."""
-    chosen = list(REGRESSION if task == "regression" else CLASSIFICATION)
+    novelty_auroc where the split names unseen classes; for a ``residual`` of ``shear``, the
+    shear biases), the first primary, plus ``extra``."""
+    residual = extra.get("residual", "difference")
+    chosen = list(RESIDUALS[residual] if task == "regression" else CLASSIFICATION)
     if abstention and task != "regression":
         chosen.append(ABSTENTION[0])
         if extra.get("unseen_classes"):
@@ -191,7 +220,39 @@ def _wanted(names: list[str] | None, metrics: dict[str, float]) -> dict[str, flo
     return {k: v for k, v in metrics.items() if k.split(":")[0] in names}
 
 
+def shear_biases(
+    true: NDArray[np.float64], estimated: NDArray[np.float64], weights: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """The shear metrics once per row of ``weights`` (draws x examples; one row of ones for
+    the split itself): per component, the weighted least-squares line g_est = (1 + m) g_true
+    + c, and the per-object RMSE over both components."""
+    total = weights.sum(axis=1)
+    found: dict[str, NDArray[np.float64]] = {}
+    for k in (0, 1):
+        x, y = true[:, k], estimated[:, k]
+        mean_x, mean_y = weights @ x / total, weights @ y / total
+        var_x = weights @ (x * x) / total - mean_x**2
+        cov = weights @ (x * y) / total - mean_x * mean_y
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = np.where(var_x > 0, cov / var_x, np.nan)
+        found[f"m{k + 1}"] = slope - 1
+        found[f"c{k + 1}"] = mean_y - slope * mean_x
+    squared = ((estimated - true) ** 2).sum(axis=1)
+    return {
+        "m": (found["m1"] + found["m2"]) / 2,
+        "c": np.sqrt((found["c1"] ** 2 + found["c2"] ** 2) / 2),
+        **found,
+        "rmse": np.sqrt(weights @ squared / (2 * total)),
+    }
+
+
 def _regression(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | None) -> Score:
+    if (criteria or {}).get("residual") == "shear":
+        true, estimated = truth.values.astype(float), predictions.values.astype(float)
+        found = shear_biases(true, estimated, np.ones((1, true.shape[0])))
+        metrics = {name: float(values[0]) for name, values in found.items()}
+        names = (criteria or {}).get("metrics")
+        return Score(truth.split, true.shape[0], _wanted(names, metrics))
     d = residual(truth, predictions, criteria)
     median = float(np.median(d))
     metrics = {

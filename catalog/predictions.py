@@ -1,7 +1,8 @@
 """Predictions files: read a CSV, check it against a split's truth, say exactly what is wrong.
 
 Classification files have the columns ``id`` and ``label``, and optionally ``p_<class>`` for every
-training class (scores for ROC-AUC). Regression files have ``id`` and ``prediction``. Rows may come
+training class (scores for ROC-AUC). Regression files have ``id`` and ``prediction``, or, where the
+target is a vector (a shear), ``id`` and one column per component (``g1``, ``g2``). Rows may come
 in any order; every id of the split must appear exactly once.
 """
 
@@ -41,6 +42,9 @@ class Truth:
     """A label a model may give to an example of none of the training classes."""
     groups: NDArray[np.str_] | None = None
     """The object each example belongs to (``bench:object``); None: each is its own."""
+    components: tuple[str, ...] = ()
+    """A vector target's components, the columns of its predictions (``values`` then has one
+    column each); empty for a scalar target."""
 
     @property
     def regression(self) -> bool:
@@ -82,16 +86,16 @@ def parse(text: str, truth: Truth) -> Predictions:
     if not rows:
         raise InvalidPredictions(split, ["the file is empty; expected a CSV header line"])
     header, body = [h.strip() for h in rows[0]], rows[1:]
-    answer = PREDICTION if truth.regression else LABEL
+    answers_in = list(truth.components) or [PREDICTION if truth.regression else LABEL]
     score_columns = [SCORE_PREFIX + c for c in truth.classes]
-    expected = f"{ID}, {answer}" + (
+    expected = ", ".join((ID, *answers_in)) + (
         f" and optionally {', '.join(score_columns)}" if score_columns else ""
     )
     problems = []
-    missing = [c for c in (ID, answer) if c not in header]
+    missing = [c for c in (ID, *answers_in) if c not in header]
     if missing:
         problems.append(f"missing column(s) {_quote(missing)}; the columns must be {expected}")
-    unknown = [c for c in header if c not in (ID, answer, *score_columns)]
+    unknown = [c for c in header if c not in (ID, *answers_in, *score_columns)]
     if unknown:
         problems.append(f"unknown column(s) {_quote(unknown)}; the columns must be {expected}")
     given = [c for c in score_columns if c in header]
@@ -130,12 +134,16 @@ def parse(text: str, truth: Truth) -> Predictions:
     foreign = [i for i in counts if i not in expected_ids]
     if foreign:
         problems.append(f"{len(foreign)} id(s) are not in split {split!r}: {_quote(foreign)}")
-    answers = [row[column[answer]].strip() for row in body]
+    answers = [row[column[answers_in[0]]].strip() for row in body]
     if truth.regression:
-        numbers = np.array([_number(a) for a in answers])
-        bad = [ids[i] for i in np.flatnonzero(~np.isfinite(numbers))]
-        if bad:
-            problems.append(f"{PREDICTION} is missing, NaN or not a number for id(s) {_quote(bad)}")
+        numbers = np.array([[_number(row[column[c]]) for c in answers_in] for row in body])
+        numbers = numbers.reshape(len(body), len(answers_in))
+        for k, name in enumerate(answers_in):
+            bad = [ids[i] for i in np.flatnonzero(~np.isfinite(numbers[:, k]))]
+            if bad:
+                problems.append(f"{name} is missing, NaN or not a number for id(s) {_quote(bad)}")
+        if not truth.components:
+            numbers = numbers[:, 0]
     else:
         valid = set(truth.classes) | ({truth.unknown_label} if truth.unknown_label else set())
         strangers = Counter(a for a in answers if a not in valid)
@@ -165,21 +173,20 @@ def to_csv(
     values: Sequence[object],
     scores: NDArray[np.float64] | None = None,
     classes: Sequence[str] = (),
+    components: Sequence[str] = (),
 ) -> str:
     """A predictions CSV in the format ``parse`` reads; scores rounded to 6 decimals.
 
-    ``classes`` names the score columns (and makes the file a classification one).
+    ``classes`` names the score columns (and makes the file a classification one);
+    ``components`` names the columns of a vector target, each value then a sequence of them.
     """
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(
-        [
-            ID,
-            LABEL if classes else PREDICTION,
-            *(SCORE_PREFIX + c for c in classes if scores is not None),
-        ]
-    )
+    answers = list(components) or [LABEL if classes else PREDICTION]
+    out.writerow([ID, *answers, *(SCORE_PREFIX + c for c in classes if scores is not None)])
     for n, (key, value) in enumerate(zip(ids, values, strict=True)):
         extra = [f"{s:.6f}" for s in scores[n]] if scores is not None else []
-        out.writerow([key, f"{value:.6g}" if isinstance(value, float) else value, *extra])
+        cells = list(value) if components else [value]  # type: ignore[call-overload]
+        shown = [f"{v:.6g}" if isinstance(v, float) else v for v in cells]
+        out.writerow([key, *shown, *extra])
     return buffer.getvalue()

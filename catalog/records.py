@@ -15,7 +15,14 @@ from typing import Any
 
 from astrobench.catalog import benchmark
 from astrobench.catalog.doi import url as doi_url
-from astrobench.catalog.release import ExtraFile, Release, SplitFile, multihash, sha256_file
+from astrobench.catalog.release import (
+    ExtraFile,
+    Release,
+    Shard,
+    SplitFile,
+    multihash,
+    sha256_file,
+)
 from astrobench.catalog.versions import Status
 
 STAC_VERSION = "1.1.0"
@@ -155,8 +162,10 @@ def item_record(
     split: SplitFile,
     asset: AssetRecord,
     files: dict[str, AssetRecord] | None = None,
+    shard: Shard | None = None,
 ) -> dict[str, Any]:
-    """The Item of one split, with its data asset and the extra files that belong to the split."""
+    """The Item of one split (or of one of its shards), with its data asset and the extra files
+    that belong to the split (on its first shard's Item)."""
     files = files or {}
     extensions = [benchmark.schema_uri(release.extension), FILE_EXT]
     properties: dict[str, Any] = {
@@ -170,17 +179,27 @@ def item_record(
         benchmark.ROLE: split.role,
         benchmark.COUNT: split.count,
     }
-    if split.class_counts:
+    if split.class_counts and shard is None:
         properties[benchmark.CLASS_COUNTS] = split.class_counts
+    if shard is not None:
+        index = split.shards.index(shard)
+        properties["title"] += f", shard {index + 1} of {len(split.shards)}"
+        properties[benchmark.COUNT] = shard.count
+        properties[benchmark.SHARD] = {
+            "index": index,
+            "count": len(split.shards),
+            "offset": shard.offset,
+        }
     if split.dimensions:
         extensions.append(DATACUBE_EXT)
-        properties["cube:dimensions"] = split.dimensions
+        properties["cube:dimensions"] = shard.dimensions if shard else split.dimensions
         properties["cube:variables"] = split.variables
+    first = shard is None or split.shards.index(shard) == 0
     return {
         "type": "Feature",
         "stac_version": STAC_VERSION,
         "stac_extensions": extensions,
-        "id": release.item_id(split),
+        "id": release.item_id(split, shard),
         "collection": release.dataset,
         "geometry": None,
         "properties": properties,
@@ -188,7 +207,12 @@ def item_record(
         "assets": {
             "data": {
                 "href": asset_href(asset.path),
-                "title": f"{split.name} split (NetCDF-4)",
+                "title": f"{split.name} split (NetCDF-4)"
+                + (
+                    ""
+                    if shard is None
+                    else f", examples {shard.offset} to {shard.offset + shard.count - 1}"
+                ),
                 "type": asset.media_type,
                 "roles": ["data"],
                 "file:checksum": multihash(asset.sha256),
@@ -197,7 +221,7 @@ def item_record(
             **{
                 extra.key: _asset(files[release.file_path(extra)], extra)
                 for extra in release.files
-                if extra.split == split.name and release.file_path(extra) in files
+                if first and extra.split == split.name and release.file_path(extra) in files
             },
         },
     }
@@ -211,14 +235,18 @@ def release_records(
     release: Release,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[AssetRecord]]:
     """Collection, items and asset records of a release, checksumming its files."""
-    data = [_record(release.asset_path(s), s.path, s.media_type) for s in release.splits]
+    pieces = release.pieces()
+    data = [
+        _record(release.asset_path(s, shard), shard.path if shard else s.path, s.media_type)
+        for s, shard in pieces
+    ]
     files = {
         release.file_path(e): _record(release.file_path(e), e.path, e.media_type)
         for e in release.files
     }
     items = [
-        item_record(release, split, asset, files)
-        for split, asset in zip(release.splits, data, strict=True)
+        item_record(release, split, asset, files, shard)
+        for (split, shard), asset in zip(pieces, data, strict=True)
     ]
     return collection_record(release, files), items, [*data, *files.values()]
 
@@ -226,7 +254,10 @@ def release_records(
 def local_files(release: Release) -> dict[str, Path]:
     """Storage key -> local path of every file a release publishes."""
     return {
-        **{release.asset_path(s): s.path for s in release.splits},
+        **{
+            release.asset_path(s, shard): shard.path if shard else s.path
+            for s, shard in release.pieces()
+        },
         **{release.file_path(e): e.path for e in release.files},
     }
 

@@ -40,8 +40,19 @@ def multihash(sha256_hex: str) -> str:
 
 
 @dataclass(frozen=True)
+class Shard:
+    """One file of a split too large for one: examples ``offset`` to ``offset + count - 1``."""
+
+    path: Path
+    offset: int
+    count: int
+    dimensions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The shard's own ``cube:dimensions`` (its extent along the examples)."""
+
+
+@dataclass(frozen=True)
 class SplitFile:
-    """One split (one STAC Item) and the file that holds it."""
+    """One split (one STAC Item, or one per shard) and the file or files that hold it."""
 
     name: str
     role: str
@@ -58,10 +69,20 @@ class SplitFile:
     """Whether the split may inform model selection; None: not said (before extension v1.2.0)."""
     class_objects: dict[str, int] = field(default_factory=dict)
     """Objects (``bench:object``) of each class in the split, where examples are not objects."""
+    shards: tuple[Shard, ...] = ()
+    """The files of a split cut into shards (extension v1.5.0), in order; ``path`` is then the
+    first. Empty: ``path`` holds the whole split."""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise InvalidParameter(f"split role {self.role!r} is not one of {', '.join(ROLES)}")
+        if self.shards and sum(s.count for s in self.shards) != self.count:
+            raise InvalidParameter(f"split {self.name!r}: its shards do not add up to its count")
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file of the split, in order."""
+        return [s.path for s in self.shards] or [self.path]
 
 
 @dataclass(frozen=True)
@@ -113,13 +134,22 @@ class Release:
         if not self.splits:
             raise InvalidParameter(f"release {self.dataset} {self.version} has no splits")
 
-    def asset_path(self, split: SplitFile) -> str:
-        """Storage key of a split's file: versioned, so it never changes meaning."""
+    def asset_path(self, split: SplitFile, shard: Shard | None = None) -> str:
+        """Storage key of a split's file (or of one of its shards): versioned, so it never
+        changes meaning."""
+        if shard is not None:
+            return f"{self.dataset}/{self.version}/{shard.path.name}"
         return f"{self.dataset}/{self.version}/{self.dataset}-{self.version}-{split.name}.nc"
 
     def file_path(self, extra: ExtraFile) -> str:
         """Storage key of an extra file, beside the splits of its version."""
         return f"{self.dataset}/{self.version}/{extra.path.name}"
 
-    def item_id(self, split: SplitFile) -> str:
+    def item_id(self, split: SplitFile, shard: Shard | None = None) -> str:
+        if shard is not None:
+            return shard.path.stem
         return f"{self.dataset}-{self.version}-{split.name}"
+
+    def pieces(self) -> list[tuple[SplitFile, Shard | None]]:
+        """Each Item's split and shard (None: the whole split), in order."""
+        return [(s, shard) for s in self.splits for shard in (s.shards or (None,))]

@@ -198,7 +198,14 @@ def parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("name", nargs="?", help="dataset id, e.g. sn-spectra")
     ingest.add_argument("--version", help="build only this version (default: every version)")
-    ingest.add_argument("--all", dest="every", action="store_true", help="every bundled dataset")
+    ingest.add_argument(
+        "--all", dest="every", action="store_true", help="every bundled dataset but large ones"
+    )
+    ingest.add_argument(
+        "--large",
+        action="store_true",
+        help="with --all, the large datasets too (minutes and gigabytes each; needs [large])",
+    )
     ingest.add_argument(
         "--to", metavar="URL", help="publish to the catalogue at URL instead of the local one"
     )

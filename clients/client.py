@@ -131,14 +131,21 @@ class Client:
         collection = self.collection(name, version)
         return collection, self.items(name, collection["version"])
 
-    def split_item(self, name: str, version: str | None, split: str | None) -> dict[str, Any]:
-        """The Item holding one split of a dataset version: one request when the split is
-        named and exists (the items' listing resolves the version as the Collection does);
-        else the Collection too, for the order of the splits the error lists."""
+    def split_items(
+        self, name: str, version: str | None, split: str | None
+    ) -> list[dict[str, Any]]:
+        """The Items holding one split of a dataset version (one, or one per shard, in order):
+        one request when the split is named and exists (the items' listing resolves the
+        version as the Collection does); else the Collection too, for the order of the splits
+        the error lists."""
         if split is not None:
-            for item in self.items(name, version):
-                if item["properties"].get("bench:split") == split:
-                    return item
+            found = [
+                item
+                for item in self.items(name, version)
+                if item["properties"].get("bench:split") == split
+            ]
+            if found:
+                return in_order(found)
         return choose_split(name, *self.records(name, version), split)
 
     def cite(self, name: str, version: str | None = None, style: str = "bibtex") -> str:
@@ -200,34 +207,37 @@ class Client:
         not match the published checksum at any location raise ``ChecksumMismatch``. An
         offline client always reads from the cache.
         """
-        from astrobench.io import open_lazy, open_local
+        from astrobench.io import open_lazy, open_local, open_local_shards, open_shards
 
         if verify and not (cache or self.offline):
-            return self._open_verified(self.split_item(name, version, split), progress)
+            return self._open_verified(self.split_items(name, version, split), progress)
         if not (cache or self.offline):
-            return open_lazy(self.split_item(name, version, split)["assets"]["data"])
-        [path] = self.download(name, version, [split], cache_dir=cache_dir, progress=progress)
-        return open_local(path)
+            items = self.split_items(name, version, split)
+            if len(items) > 1:  # a sharded split: dask arrays over every shard
+                return open_shards([item["assets"]["data"] for item in items])
+            return open_lazy(items[0]["assets"]["data"])
+        paths = self.download(name, version, [split], cache_dir=cache_dir, progress=progress)
+        return open_local(paths[0]) if len(paths) == 1 else open_local_shards(paths)
 
-    def _open_verified(self, item: dict[str, Any], progress: bool | None) -> xr.Dataset:
-        import xarray
-
+    def _open_verified(self, items: list[dict[str, Any]], progress: bool | None) -> xr.Dataset:
         from astrobench.cache import sha256_of
-        from astrobench.io import locations
+        from astrobench.io import locations, open_local, open_local_shards
         from astrobench.transfer import Download, download
 
-        asset = item["assets"]["data"]
         folder = Path(tempfile.mkdtemp(prefix="astrobench-"))
-        job = Download(
-            locations(asset),
-            sha256_of(asset),
-            asset.get("file:size"),
-            folder / "data.nc",
-            item["id"],
-        )
         try:
-            handle = download(self._http, job, retry=self.retry, progress=progress).open("rb")
-            dataset = xarray.open_dataset(handle, engine="h5netcdf")
+            paths = []
+            for n, item in enumerate(items):
+                asset = item["assets"]["data"]
+                job = Download(
+                    locations(asset),
+                    sha256_of(asset),
+                    asset.get("file:size"),
+                    folder / f"data-{n}.nc",
+                    item["id"],
+                )
+                paths.append(download(self._http, job, retry=self.retry, progress=progress))
+            dataset = open_local(paths[0]) if len(paths) == 1 else open_local_shards(paths)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -237,7 +247,6 @@ class Client:
         def close() -> None:
             if xarray_close is not None:
                 xarray_close()
-            handle.close()
             shutil.rmtree(folder, ignore_errors=True)
 
         dataset.set_close(close)
@@ -265,7 +274,7 @@ class Client:
         chosen = (
             list(items)
             if splits is None
-            else [choose_split(name, collection, items, split) for split in splits]
+            else [item for split in splits for item in choose_split(name, collection, items, split)]
         )
         assets = [item["assets"]["data"] for item in chosen]
         paths: list[Path | None] = [store.verified(asset) for asset in assets]
@@ -346,21 +355,29 @@ class Client:
         return records["collection"], records["items"]
 
 
+def in_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One split's Items in the order of their shards (``bench:shard``)."""
+    return sorted(items, key=lambda item: item["properties"].get("bench:shard", {}).get("index", 0))
+
+
 def choose_split(
     name: str, collection: dict[str, Any], items: list[dict[str, Any]], split: str | None
-) -> dict[str, Any]:
-    """The Item of ``split`` in a version's records (the only one when ``split`` is None)."""
+) -> list[dict[str, Any]]:
+    """The Items of ``split`` in a version's records (of the only split when ``split`` is
+    None): one, or one per shard, in order."""
     exact = collection["version"]
-    found = {item["properties"]["bench:split"]: item for item in items}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        found.setdefault(item["properties"]["bench:split"], []).append(item)
     order = [s["name"] for s in collection.get("bench:splits", []) if s["name"] in found]
     splits = {s: found[s] for s in order + sorted(set(found) - set(order))}
     if split is None and len(splits) == 1:
-        return next(iter(splits.values()))
+        return in_order(next(iter(splits.values())))
     if split not in splits:
         names = ", ".join(splits)
         problem = f"has no split {split!r}" if split else "has several splits; choose one"
         raise SplitNotFound(f"{name} {exact} {problem}: {names}", list(splits))
-    return splits[split]
+    return in_order(splits[split])
 
 
 def _error_from(response: httpx.Response) -> AstrobenchError:

@@ -51,14 +51,14 @@ def locations(asset: dict[str, Any]) -> list[str]:
     return [asset["href"], *mirrors]
 
 
-def open_lazy(asset: dict[str, Any]) -> xr.Dataset:
+def open_lazy(asset: dict[str, Any], chunks: dict[str, int] | None = None) -> xr.Dataset:
     """An asset as a Dataset, read from the first of its locations that works; only the byte
-    ranges that reads touch are fetched."""
+    ranges that reads touch are fetched. ``chunks={}``: as dask arrays in the stored chunks."""
     remote = Mirrored(locations(asset), asset.get("file:size"))
     try:
         while True:
             try:
-                dataset = xr.open_dataset(remote, engine="h5netcdf")
+                dataset = xr.open_dataset(remote, engine="h5netcdf", chunks=chunks)
                 break
             except FAILURES as error:  # bytes, but not a readable file: the next location
                 remote.fail(error)  # raises ServerError when none is left
@@ -306,8 +306,47 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def open_local(path: Path) -> xr.Dataset:
-    return xr.open_dataset(path, engine="h5netcdf")
+def open_local(path: Path, chunks: dict[str, int] | None = None) -> xr.Dataset:
+    return xr.open_dataset(path, engine="h5netcdf", chunks=chunks)
+
+
+def open_shards(assets: list[dict[str, Any]]) -> xr.Dataset:
+    """A split stored as several shards, each opened lazily as dask arrays in its stored chunks
+    and concatenated in order: reading some examples fetches only their chunks."""
+    return concatenated([open_lazy(asset, chunks={}) for asset in assets])
+
+
+def open_local_shards(paths: list[Path]) -> xr.Dataset:
+    return concatenated([open_local(path, chunks={}) for path in paths])
+
+
+class Transfers(list[Any]):
+    """The remote files behind a Dataset of several shards."""
+
+    @property
+    def total_requested_bytes(self) -> int:
+        return sum(int(t.total_requested_bytes) for t in self)
+
+
+def concatenated(parts: list[xr.Dataset]) -> xr.Dataset:
+    """Shards as one Dataset along their examples' dimension (the first of the first data
+    variable); closing it closes every shard."""
+    examples = next(v.dims[0] for v in parts[0].data_vars.values() if v.ndim)
+    dataset = xr.concat(
+        parts, dim=examples, data_vars="minimal", coords="minimal", compat="override"
+    )
+    remote = [p.encoding[TRANSFER] for p in parts if TRANSFER in p.encoding]
+    if remote:
+        dataset.encoding[TRANSFER] = Transfers(remote)
+        dataset.encoding["source"] = parts[0].encoding.get("source")
+        _OPEN[id(dataset)] = dataset
+
+    def close() -> None:
+        for part in parts:
+            part.close()
+
+    dataset.set_close(close)
+    return dataset
 
 
 def bytes_fetched(dataset: xr.Dataset) -> int | None:

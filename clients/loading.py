@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -77,10 +78,14 @@ def examples_dimension(data: xr.Dataset) -> str:
 
 
 def blocks_of(data: xr.Dataset, dimension: str) -> list[Block]:
-    """The split's blocks: its stored chunks along ``dimension`` (the largest variable's)."""
+    """The split's blocks: its stored chunks along ``dimension`` (the largest variable's), and
+    for a split in shards, its dask chunks, which are the stored chunks of every shard."""
     size = data.sizes[dimension]
     arrays = [v for v in data.data_vars.values() if v.ndim and v.dims[0] == dimension]
     largest = max(arrays, key=lambda v: v.size)
+    if largest.chunks:
+        edges = np.cumsum([0, *largest.chunks[0]]).tolist()
+        return [Block(int(a), int(b)) for a, b in pairwise(edges)]
     chunks = largest.encoding.get("chunksizes") or (DEFAULT_BLOCK,)
     step = max(1, int(chunks[0]))
     return [Block(start, min(start + step, size)) for start in range(0, size, step)]
@@ -195,7 +200,12 @@ class Batches:
                 continue
             order = plan.order_within(block)[to_skip:]
             to_skip = 0
-            loaded = data[names].isel({dimension: slice(block.start, block.stop)}).load()
+            # dask-backed shards are read in this thread: one block is one chunk per variable
+            loaded = (
+                data[names]
+                .isel({dimension: slice(block.start, block.stop)})
+                .load(scheduler="synchronous")
+            )
             chunk = {n: loaded[n].values[order - block.start] for n in names}
             chunk["id"] = ids[order] if ids is not None else order.astype(str)
             if held is not None:

@@ -22,7 +22,7 @@ from astrobench.catalog import benchmark, evaluation, intervals, metrics, predic
 from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.records import collection_record
 from astrobench.catalog.release import CSV, MARKDOWN, PNG, ExtraFile, Release
-from astrobench.ingest import card, diagnostics, quicklook
+from astrobench.ingest import card, diagnostics, kit, quicklook
 from astrobench.ingest.baselines.base import TRIVIAL, Answers, Baseline, load
 from astrobench.ingest.baselines.trivial import for_task
 from astrobench.ingest.recipe import Recipe
@@ -87,6 +87,7 @@ def run(
             answers[name].labels.tolist(),
             answers[name].scores,
             classes=truth.classes,
+            components=truth.components,
         )
         parsed = predictions.parse(files[name], truth)
         criteria = bench.split(name).criteria
@@ -102,7 +103,7 @@ def versus(
     """Paired 95% intervals of each baseline's primary score minus every other's, by baseline,
     then split (every split of ``data`` but train), then the other baseline: every baseline is
     scored on the same resampled objects of a split, so the pairs are differences of the draws
-    behind their published intervals."""
+    behind their published intervals (of their absolute values, for a metric best near zero)."""
     found: dict[str, dict[str, dict[str, list[float]]]] = {name: {} for name in runs}
     bench = Benchmark.from_collection(collection)
     for entry in bench.splits or ():
@@ -111,6 +112,8 @@ def versus(
             continue
         primary = bench.primary(split)
         scored = {name: result.draws[split].get(primary) for name, result in runs.items()}
+        if bench.direction(primary) == "zero":  # compared by distance from zero
+            scored = {name: None if d is None else np.abs(d) for name, d in scored.items()}
         for name, mine in scored.items():
             found[name][split] = {
                 other: bounds
@@ -140,7 +143,7 @@ def with_baselines(
     packages baselines read are fetched into ``source_dir``."""
     collection = collection_record(release)
     bench = Benchmark.from_collection(collection)
-    data = {s.name: xr.open_dataset(s.path, engine="h5netcdf").load() for s in release.splits}
+    data = {s.name: kit.open_split(s).load() for s in release.splits}
     entries, files = [], list(release.files)
     modern = benchmark.at_least(release.extension, "v1.2.0")
     baselines = recipe.baselines_of(release.version)

@@ -40,15 +40,18 @@ def ingest(
     to: str | None = None,
     token: str | None = None,
     workers: int = 2,
+    large: bool = False,
 ) -> int:
     """Build datasets from their recipes, ``workers`` at a time, and publish them: into the
     configured catalogue, or with ``to``, into the catalogue at that URL as the holder of
-    ``token``."""
+    ``token``. ``every`` builds every dataset but the large ones; with ``large``, those too."""
     if every == bool(name):
         raise SystemExit(
             "astrobench ingest: give a dataset NAME or --all, not both; datasets: "
             + ", ".join(RECIPES)
         )
+    if large and not every:
+        raise SystemExit("astrobench ingest: --large goes with --all (a NAME is built anyway)")
     token = token or os.environ.get("ASTROBENCH_TOKEN")
     if to and not token:
         raise SystemExit(
@@ -70,7 +73,9 @@ def ingest(
             target = publish.LocalTarget(
                 store, AssetStorage(settings.storage_url), mint=_minter(settings, store)
             )
-        names = list(RECIPES) if every else [str(name)]
+        names = publish.bundled(large) if every else [str(name)]
+        if every and not large and (left := [n for n in RECIPES if n not in names]):
+            _say(f"leaving out the large datasets ({', '.join(left)}): add --large to build them")
         publish.ingest_all(names, target, settings.sources(), _say, workers, version)
     return 0
 

@@ -140,12 +140,34 @@ def _scatter(
     figure, axes = _grid(len(splits))
     target = Benchmark.from_collection(collection).target
     for ax, split in zip(axes, splits, strict=True):
-        truth = evaluation.truth_of(collection, split, data[split]).values.astype(float)
+        found = evaluation.truth_of(collection, split, data[split])
+        truth = found.values.astype(float)
         predicted = result.answers[split].labels.astype(float)
-        ax.scatter(truth, predicted, s=4, alpha=0.6)
+        if truth.ndim == 2:  # a shear: per-object scatter is shape noise, so binned means
+            _binned(ax, truth, predicted, found.components)
+        else:
+            ax.scatter(truth, predicted, s=4, alpha=0.6)
         low, high = float(np.nanmin(truth)), float(np.nanmax(truth))
         ax.plot([low, high], [low, high], color="grey", lw=0.5, ls="--")
         ax.set_title(_panel_title(collection, result, split), fontsize=9)
         ax.set_xlabel(f"true {target}", fontsize=8)
         ax.set_ylabel("predicted", fontsize=8)
     return _save(figure, f"{title}: {TITLES['predicted-vs-true']}", path)
+
+
+def _binned(
+    ax: Any, truth: Any, predicted: Any, components: tuple[str, ...], bins: int = 10
+) -> None:
+    """The mean prediction, with its standard error, in bins of each true component."""
+    for k, name in enumerate(components):
+        edges = np.quantile(truth[:, k], np.linspace(0, 1, bins + 1))
+        where = np.clip(np.searchsorted(edges, truth[:, k], side="right") - 1, 0, bins - 1)
+        centre, mean, error = [], [], []
+        for b in range(bins):
+            chosen = where == b
+            if chosen.sum() > 1:
+                centre.append(truth[chosen, k].mean())
+                mean.append(predicted[chosen, k].mean())
+                error.append(predicted[chosen, k].std() / np.sqrt(chosen.sum()))
+        ax.errorbar(centre, mean, error, fmt="o", ms=3, lw=0.8, label=name)
+    ax.legend(fontsize=6, loc="upper left")

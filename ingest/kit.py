@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from astrobench.catalog import benchmark, sky
-from astrobench.catalog.release import SplitFile
+from astrobench.catalog.release import Shard, SplitFile
 from astrobench.ingest.splits import stratified_splits
 
 
@@ -73,6 +73,84 @@ def split_by_object(
     return stratified_splits(dict(zip(keys, strata, strict=True)), fractions, salt)
 
 
+def global_attributes(
+    dataset: str,
+    version: str,
+    split: str,
+    source: str,
+    references: str,
+    attrs: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The CF global attributes of a split's file."""
+    return {
+        "Conventions": "CF-1.10",
+        "title": f"{dataset} {version}: {split} split",
+        "institution": "astrobench",
+        "source": source,
+        "references": references,
+        **(attrs or {}),
+        "dataset_id": dataset,
+        "dataset_version": version,
+        "split": split,
+    }
+
+
+def write_shard(
+    data: xr.Dataset,
+    path: Path,
+    offset: int,
+    attributes: Mapping[str, str],
+    chunk_rows: int,
+) -> Shard:
+    """One shard of a split, examples ``offset`` on, written with the split's ``attributes``
+    (and its own offset) in chunks of ``chunk_rows`` examples."""
+    data = data.copy()
+    data.attrs = {**attributes, "shard_offset": str(offset)}
+    write_netcdf(data, path, chunk_rows)
+    examples = next(iter(data.sizes))
+    shard_dimensions, _ = datacube(data, "")
+    shard_dimensions[str(examples)]["extent"] = [offset, offset + data.sizes[examples] - 1]
+    return Shard(path, offset, int(data.sizes[examples]), shard_dimensions)
+
+
+def sharded_split(
+    shards: Sequence[Shard],
+    first: xr.Dataset,
+    *,
+    split: str,
+    role: Role,
+    criteria: dict[str, Any],
+    target: str,
+) -> SplitFile:
+    """A split written as ``shards`` (in order), described from its ``first`` shard's Dataset:
+    datacube with the split's whole extent, no class counts (a regression's)."""
+    dimensions, variables = datacube(first, target)
+    count = sum(s.count for s in shards)
+    examples = next(iter(first.sizes))
+    dimensions[str(examples)]["extent"] = [0, count - 1]
+    return SplitFile(
+        name=split,
+        role=role.role,
+        path=shards[0].path,
+        description=role.description,
+        count=count,
+        criteria=criteria,
+        model_selection=role.model_selection,
+        dimensions=dimensions,
+        variables=variables,
+        shards=tuple(shards),
+    )
+
+
+def open_split(split: SplitFile) -> xr.Dataset:
+    """A written split as one Dataset, its shards concatenated in order."""
+    parts = [xr.open_dataset(path, engine="h5netcdf") for path in split.paths]
+    if len(parts) == 1:
+        return parts[0]
+    examples = next(iter(parts[0].sizes))
+    return xr.concat(parts, dim=examples, data_vars="minimal", coords="minimal", compat="override")
+
+
 def write_split(
     data: xr.Dataset,
     workdir: Path,
@@ -94,17 +172,7 @@ def write_split(
     and described: datacube from the Dataset's attributes, counts per class of ``classes`` (each
     example its own object)."""
     data = data.copy()
-    data.attrs = {
-        "Conventions": "CF-1.10",
-        "title": f"{dataset} {version}: {split} split",
-        "institution": "astrobench",
-        "source": source,
-        "references": references,
-        **(attrs or {}),
-        "dataset_id": dataset,
-        "dataset_version": version,
-        "split": split,
-    }
+    data.attrs = global_attributes(dataset, version, split, source, references, attrs)
     path = write_netcdf(data, workdir / f"{dataset}-{version}-{split}.nc")
     dimensions, variables = datacube(data, target)
     counts = Counter(data[target].values.tolist()) if classes else Counter()

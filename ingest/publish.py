@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,7 @@ from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.versions import Status
 from astrobench.ingest.benchmarking import with_baselines
-from astrobench.ingest.recipe import Recipe, get_recipe
+from astrobench.ingest.recipe import RECIPES, Recipe, get_recipe
 
 Records = tuple[dict[str, Any], list[dict[str, Any]], list[AssetRecord]]
 
@@ -147,11 +147,13 @@ def build(
     workdir: Path,
     report: Callable[[str], None] = print,
     source_dir: Path | None = None,
+    limit: int | None = None,
 ) -> Release:
     """``version`` built in ``workdir``, with its sources described and, where the version is
-    benchmarked, its baselines run and its card written."""
+    benchmarked, its baselines run and its card written; ``limit``: a small build (at most that
+    many objects per split), for tests of a large recipe."""
     report(f"{recipe.name} {version}: building")
-    release = recipe.build(version, sources, workdir)
+    release = recipe.build(version, sources, workdir, limit)
     release = dataclasses.replace(release, sources=[s.describe() for s in recipe.sources])
     if recipe.benchmarked(version):
         report(f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines")
@@ -160,7 +162,12 @@ def build(
 
 
 def _built(
-    name: str, versions: list[str], sources: dict[str, Path], source_dir: Path, workdir: Path
+    name: str,
+    versions: list[str],
+    sources: dict[str, Path],
+    source_dir: Path,
+    workdir: Path,
+    limit: int | None = None,
 ) -> list[Release]:
     """Every requested version of a registered recipe, built from its verified ``sources`` (in
     a worker process)."""
@@ -168,12 +175,19 @@ def _built(
     releases = []
     for version in versions:
         (workdir / version).mkdir(parents=True)
-        releases.append(build(recipe, version, sources, workdir / version, _quiet, source_dir))
+        releases.append(
+            build(recipe, version, sources, workdir / version, _quiet, source_dir, limit)
+        )
     return releases
 
 
 def _quiet(_: str) -> None:
     pass
+
+
+def bundled(large: bool = False) -> list[str]:
+    """Every dataset ``ingest --all`` builds: all but the large ones, unless ``large``."""
+    return [name for name in RECIPES if large or not get_recipe(name).large]
 
 
 def ingest_all(
@@ -183,10 +197,14 @@ def ingest_all(
     report: Callable[[str], None] = print,
     workers: int = 2,
     version: str | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> list[Outcome]:
     """Build the named datasets (``version`` of each, or every version), ``workers`` recipes at
-    a time in separate processes, and publish each version, in order, as its recipe is built."""
+    a time in separate processes, and publish each version, in order, as its recipe is built;
+    ``limits``: small builds of some datasets (objects per split, by name), for tests."""
     recipes = [get_recipe(name) for name in names]
+    for recipe in recipes:
+        recipe.check_requirements()
     wanted = {r.name: [version] if version else list(r.versions) for r in recipes}
     fetched = {}
     for recipe in recipes:
@@ -204,7 +222,13 @@ def ingest_all(
             (
                 r,
                 pool.submit(
-                    _built, r.name, wanted[r.name], fetched[r.name], source_dir, Path(tmp) / r.name
+                    _built,
+                    r.name,
+                    wanted[r.name],
+                    fetched[r.name],
+                    source_dir,
+                    Path(tmp) / r.name,
+                    (limits or {}).get(r.name),
                 ),
             )
             for r in recipes

@@ -19,12 +19,20 @@ TITLE = "Quick look: training examples of each class"
 
 def _examples(data: xr.Dataset, target: str, regression: bool) -> list[tuple[str, int]]:
     """(class, index) of the first ``PER_CLASS`` examples of each class, in file order; for a
-    regression, (target value, index) of ``QUANTILES`` examples spread over its range."""
+    regression, (target value, index) of ``QUANTILES`` examples spread over its range (of its
+    length, for a vector target such as a shear)."""
     if regression:
         values = data[target].values.astype(float)
-        order = np.argsort(values, kind="stable")
+        size = np.hypot(*values.T) if values.ndim == 2 else values
+        order = np.argsort(size, kind="stable")
         picks = [int(order[int(q * (len(order) - 1))]) for q in np.linspace(0.05, 0.95, QUANTILES)]
-        return [(f"{target} = {values[i]:.3g}", i) for i in picks]
+        shown = [
+            "(" + ", ".join(f"{v:.2g}" for v in values[i]) + ")"
+            if values.ndim == 2
+            else f"{values[i]:.3g}"
+            for i in picks
+        ]
+        return [(f"{target} = {text}", i) for text, i in zip(shown, picks, strict=True)]
     labels = data[target].values.astype(str)
     chosen = []
     for name in dict.fromkeys(labels.tolist()):
@@ -72,7 +80,8 @@ def draw(collection: Mapping[str, Any], data: Mapping[str, xr.Dataset], path: Pa
         figure = Figure(figsize=(1.8 * columns, 1.9 * rows + 0.6), layout="constrained")
         axes = figure.subplots(rows, columns, squeeze=False).ravel()
         for ax, (name, i) in zip(axes, examples, strict=False):
-            ax.imshow(train["image"].values[i])
+            image = train["image"].values[i]
+            ax.imshow(np.arcsinh(image / np.std(image)) if image.ndim == 2 else image)
             ax.set_title(name, fontsize=7)
         for ax in axes:
             ax.set_axis_off()

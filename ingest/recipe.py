@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from abc import ABC, abstractmethod
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import ClassVar
 
-from astrobench.catalog.errors import DatasetNotFound, VersionNotFound
+from astrobench.catalog.errors import DatasetNotFound, InvalidParameter, VersionNotFound
 from astrobench.catalog.release import Release
 from astrobench.catalog.versions import Version
 from astrobench.ingest.sources import PackageSource
+
+
+class MissingDependency(InvalidParameter):
+    """A recipe needs a package that is not installed."""
 
 
 class Recipe(ABC):
@@ -28,6 +33,11 @@ class Recipe(ABC):
     trivial: ClassVar[str | None] = None
     """The trivial baseline (a name in ``baselines.base.TRIVIAL``) of versions with extension
     v1.2.0 or later; None: the task's default (``baselines.trivial.for_task``)."""
+    large: ClassVar[bool] = False
+    """Whether a build takes long enough (minutes, gigabytes) to be opt-in: ``ingest --all``
+    leaves it out, ``ingest --all --large`` builds it."""
+    requires: ClassVar[tuple[str, ...]] = ()
+    """Modules the build and its baselines import beyond the ``[ingest]`` extra."""
     first_benchmarked: ClassVar[str | None] = None
     """The first version published with baselines, scores and a card (None: every version)."""
     statuses: ClassVar[dict[str, tuple[str, str, str | None]]] = {}
@@ -44,6 +54,15 @@ class Recipe(ABC):
         at most that many objects in each split: a small build, for checking a recipe quickly
         (what is published is always built whole).
         """
+
+    def check_requirements(self) -> None:
+        """Refuse, before any build, where a module the recipe needs is not installed."""
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        if missing:
+            raise MissingDependency(
+                f"{self.name} needs {', '.join(missing)}, not installed here: "
+                "pip install 'astrobench[large]'"
+            )
 
     def baselines_of(self, version: str) -> dict[str, str]:
         """The example implementations published with ``version`` (``baselines`` unless a
@@ -71,6 +90,7 @@ RECIPES: dict[str, str] = {
     "ngc-morphology": "astrobench.ingest.recipes.ngc_morphology:NgcMorphology",
     "dso-images": "astrobench.ingest.recipes.dso_images:DsoImages",
     "slsn-photoz": "astrobench.ingest.recipes.slsn_photoz:SlsnPhotoz",
+    "galaxy-shear": "astrobench.ingest.recipes.galaxy_shear:GalaxyShear",
 }
 """Dataset id -> ``module:Class``, imported only when that recipe is used."""
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import xarray as xr
 
-from astrobench.catalog import croissant, evaluation
+from astrobench.catalog import benchmark, croissant, evaluation
+from astrobench.catalog.errors import ItemNotFound
 from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.predictions import Truth
 from astrobench.catalog.records import asset_href
 from astrobench.catalog.storage import AssetStorage
-from astrobench.catalog.store import Store
+from astrobench.catalog.store import SearchQuery, Store
 
 
 class Splits:
@@ -25,16 +26,40 @@ class Splits:
         self.table = lru_cache(maxsize=size)(self._table)
 
     def _read(self, dataset: str, version: str, split: str) -> tuple[dict[str, Any], xr.Dataset]:
+        """A split's per-example variables and its target (never its images or spectra), from
+        its file or every shard."""
         collection = self.store.collection(dataset, version)
         evaluation.split_entry(collection, split)
-        item = self.store.item(dataset, f"{dataset}-{version}-{split}")
-        path = item["assets"]["data"]["href"].removeprefix(asset_href(""))
-        with (
-            self.storage.open(path) as handle,
-            self.storage.failures(f"reading {path!r}"),
-            xr.open_dataset(handle, engine="h5netcdf") as data,
-        ):
-            return collection, data.load()
+        target = Benchmark.from_collection(collection).target
+        parts = []
+        for item in self._items(dataset, version, split):
+            path = item["assets"]["data"]["href"].removeprefix(asset_href(""))
+            with (
+                self.storage.open(path) as handle,
+                self.storage.failures(f"reading {path!r}"),
+                xr.open_dataset(handle, engine="h5netcdf") as data,
+            ):
+                kept = [n for n, v in data.data_vars.items() if v.ndim <= 1 or n == target]
+                parts.append(data[kept].load())
+        if len(parts) == 1:
+            return collection, parts[0]
+        examples = next(iter(parts[0].sizes))
+        whole = xr.concat(
+            parts, dim=examples, data_vars="minimal", coords="minimal", compat="override"
+        )
+        return collection, whole
+
+    def _items(self, dataset: str, version: str, split: str) -> list[dict[str, Any]]:
+        """The split's Item, or its shards' in order."""
+        try:
+            return [self.store.item(dataset, f"{dataset}-{version}-{split}")]
+        except ItemNotFound:
+            found = [
+                item
+                for item in self.store.items(dataset, version, SearchQuery(limit=10_000)).items
+                if item["properties"].get(benchmark.SPLIT) == split
+            ]
+            return sorted(found, key=lambda item: item["properties"][benchmark.SHARD]["index"])
 
     def _truth(self, dataset: str, version: str, split: str) -> Truth:
         collection, data = self._read(dataset, version, split)

@@ -140,6 +140,11 @@ def source_dir() -> Path:
     return cache
 
 
+LARGE_LIMITS = {"galaxy-shear": 1000}
+"""Galaxies per split of the large datasets in the session's catalogue: their full builds take
+many minutes, these exercise every part of them (shards, baselines, intervals that rank)."""
+
+
 @pytest.fixture(scope="session")
 def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> CatalogSettings:
     """Every bundled dataset ingested, by the real recipes, into a fresh SQLite catalogue."""
@@ -149,7 +154,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory, source_dir: Path) -> Cat
     store = Store(settings.database_url)
     store.create()
     target = LocalTarget(store, AssetStorage(settings.storage_url))
-    ingest_all(list(RECIPES), target, source_dir, report=lambda _: None)
+    ingest_all(list(RECIPES), target, source_dir, report=lambda _: None, limits=LARGE_LIMITS)
     store.close()
     return settings
 

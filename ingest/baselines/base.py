@@ -88,6 +88,7 @@ TRIVIAL = {
     "majority-class": "astrobench.ingest.baselines.trivial:MajorityClass",
     "class-prior": "astrobench.ingest.baselines.trivial:ClassPrior",
     "median-target": "astrobench.ingest.baselines.trivial:MedianTarget",
+    "zero-shear": "astrobench.ingest.baselines.trivial:ZeroShear",
 }
 """The trivial baselines every benchmark may be scored against, by name."""
 

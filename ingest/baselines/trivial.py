@@ -75,6 +75,21 @@ class MedianTarget(Baseline):
         return Answers(np.full(n, self.median))
 
 
+class ZeroShear(Baseline):
+    name: ClassVar[str] = "zero-shear"
+    kind: ClassVar[str] = "trivial"
+    description: ClassVar[str] = (
+        "Answers zero shear for every stamp: no lensing signal at all, so m = -1 and c = 0; the "
+        "floor any shear estimator must beat."
+    )
+
+    def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
+        pass
+
+    def predict(self, data: xr.Dataset) -> Answers:
+        return Answers(np.zeros(data[self.target].shape))
+
+
 def for_task(task: str) -> type[Baseline]:
     """The default trivial baseline of a task."""
     return MedianTarget if task == "regression" else MajorityClass

@@ -32,9 +32,10 @@ from astrobench.transfer import Retry
 from tests.catalog.factories import make_release
 from tests.clients.flaky import Faults, flaky_proxy
 
-ITEMS = 2 + 3 + 4 + 4 + 4 + 8 + 12 + 5 + 2 * (5 + 4 + 5)
+ITEMS = 2 + 3 + 4 + 4 + 4 + 8 + 12 + 5 + 2 * (5 + 4 + 5) + 5 * 2
 """Items of every version: sn-spectra 1.0.0 to 2.0.0, ogle3-variables 1.0.0 and 2.0.0,
-sdss-photoz 1.0.0, and the 1.0.0s and 1.1.0s of ngc-morphology, dso-images and slsn-photoz."""
+sdss-photoz 1.0.0, the 1.0.0s and 1.1.0s of ngc-morphology, dso-images and slsn-photoz, and
+galaxy-shear 1.0.0's five splits in two shards each."""
 VERSIONS = sorted(f"{name} {v}" for name in RECIPES for v in get_recipe(name).versions)
 QUICK = Retry(attempts=2, backoff=0.01)
 

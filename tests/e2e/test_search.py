@@ -163,7 +163,12 @@ def test_collection_search(stac: Client, server: str, sky: Sky) -> None:
         return [c["id"] for c in stac.collection_search(**kwargs).collections_as_dicts()]
 
     assert sorted(found(q="supernova")) == ["slsn-photoz", "sn-spectra"]
-    assert sorted(found(q="galaxy")) == ["dso-images", "ngc-morphology", "sdss-photoz"]
+    assert sorted(found(q="galaxy")) == [
+        "dso-images",
+        "galaxy-shear",
+        "ngc-morphology",
+        "sdss-photoz",
+    ]
     assert found(
         filter="bench:task = 'classification' AND bench:modality = 'spectrum' AND "
         "A_CONTAINS(bench:roles, ('robustness'))",
@@ -171,18 +176,20 @@ def test_collection_search(stac: Client, server: str, sky: Sky) -> None:
     ) == ["sn-spectra"]
     assert found(filter="license = 'CC0-1.0'", filter_lang="cql2-text") == []
     # titles: "Superluminous ...", "SDSS-II supernova ...", "SDSS Main Galaxy ...",
-    # "OpenNGC ...", "OGLE-III ...", "Deep-sky object images ..."
+    # "OpenNGC ...", "OGLE-III ...", "Galaxy shear ...", "Deep-sky object images ..."
     by_title = [
         "slsn-photoz",
         "sn-spectra",
         "sdss-photoz",
         "ngc-morphology",
         "ogle3-variables",
+        "galaxy-shear",
         "dso-images",
     ]
     assert found(sortby="-title", datetime="2005-01-01T00:00:00Z/..") == by_title
     assert sorted(found(datetime="2019-01-01T00:00:00Z/..")) == [
         "dso-images",
+        "galaxy-shear",
         "ngc-morphology",
         "ogle3-variables",
         "slsn-photoz",

@@ -23,6 +23,7 @@ VERSIONS = {
     "ngc-morphology": ["1.0.0", "1.1.0"],
     "dso-images": ["1.0.0", "1.1.0"],
     "slsn-photoz": ["1.0.0", "1.1.0"],
+    "galaxy-shear": ["1.0.0"],
 }
 ALL = {f"oai:astrobench.local:{d}:{v}" for d, vs in VERSIONS.items() for v in vs}
 
@@ -53,6 +54,8 @@ def test_identify_formats_and_sets(endpoint: str) -> None:
         "ngc-morphology": "OpenNGC galaxy morphology from catalogue photometry (observed)",
         "dso-images": "Deep-sky object images from Stellarium (observed, evaluation-sized)",
         "slsn-photoz": "Superluminous supernova redshifts from light curves (observed)",
+        "galaxy-shear": "Galaxy shear: weak-lensing postage stamps simulated with GalSim "
+        "(simulated)",
     }
 
 
