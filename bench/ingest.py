@@ -22,15 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(
-    workers: int, source_dir: Path, what: tuple[str, ...] = ("--all",), **env: str
+    workers: int, source_dir: Path, what: tuple[str, ...] = ("--all",), keep: Path | None = None
 ) -> tuple[float, float]:
-    """Wall seconds and peak resident MB (the ingest's processes together) of one ingest."""
+    """Wall seconds and peak resident MB (the ingest's processes together) of one ingest, into
+    a temporary data folder or ``keep``."""
     import psutil
 
-    with tempfile.TemporaryDirectory(prefix="astrobench-bench-ingest-") as data:
+    with tempfile.TemporaryDirectory(prefix="astrobench-bench-ingest-") as temporary:
+        data = str(keep or temporary)
         env = {
             **os.environ,
-            **env,
             "ASTROBENCH_DATA_DIR": data,
             "ASTROBENCH_SOURCE_DIR": str(source_dir),
         }
@@ -71,14 +72,14 @@ def drawing(processes: int, source_dir: Path, galaxies: int) -> float:
     return time.perf_counter() - start
 
 
-def large(source_dir: Path) -> None:
+def large(source_dir: Path, keep: Path | None) -> None:
     cores = len(os.sched_getaffinity(0))
     tenth = {n: drawing(n, source_dir, 4000) for n in sorted({1, cores})}
     print(f"galaxy-shear, drawing 40,000 stamps (4,000 galaxies per split) on {cores} cores:")
     for n, seconds in tenth.items():
         print(f"  {n} process(es): {seconds:6.1f} s, {40_000 / seconds:5.0f} stamps/s")
     print(f"  {cores} / 1: {tenth[cores] / tenth[1]:.2f} x the wall time")
-    seconds, peak = run(1, source_dir, ("galaxy-shear",))
+    seconds, peak = run(1, source_dir, ("galaxy-shear",), keep)
     print(
         f"astrobench ingest galaxy-shear (110,000 stamps, then three baselines): {seconds:.0f} s "
         f"wall, peak {peak:.0f} MB resident in all"
@@ -89,9 +90,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source-dir", type=Path, default=ROOT / ".cache" / "sources")
     parser.add_argument("--large", action="store_true", help="the large dataset instead")
+    parser.add_argument(
+        "--data-dir", type=Path, help="with --large: ingest into this folder and keep it"
+    )
     args = parser.parse_args()
     if args.large:
-        large(args.source_dir)
+        large(args.source_dir, args.data_dir)
         return
     print(f"astrobench ingest --all on {os.cpu_count()} cores")
     found = {workers: run(workers, args.source_dir) for workers in (1, 2)}

@@ -1,10 +1,11 @@
 """Time astrobench.open() + reading a whole split over HTTP against xarray reading the same file
 from disk, and the bytes a one-spectrum read transfers.
 
-    python bench/open_http.py [--data-dir DIR] [--repeat N]
+    python bench/open_http.py [--data-dir DIR] [--repeat N] [--large]
 
 Ingests the bundled datasets into DIR if needed, starts ``astrobench serve`` on a free port, and
-prints median timings and their ratio.
+prints median timings and their ratio. With ``--large``, also opens galaxy-shear's training
+split (in shards; ingested if missing) and reads one stamp: time and bytes moved.
 """
 
 from __future__ import annotations
@@ -48,14 +49,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "astrobench-bench"))
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--large", action="store_true", help="and one stamp of galaxy-shear")
     args = parser.parse_args()
     env = dict(os.environ, ASTROBENCH_DATA_DIR=args.data_dir)
-    subprocess.run(
-        [sys.executable, "-m", "astrobench.cli", "ingest", DATASET],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    for name in [DATASET, *(["galaxy-shear"] if args.large else [])]:
+        subprocess.run(
+            [sys.executable, "-m", "astrobench.cli", "ingest", name],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     log = Path(args.data_dir) / "bench-server.log"
     with running_server({"ASTROBENCH_DATA_DIR": args.data_dir}, log) as url:
         local = (
@@ -97,6 +100,24 @@ def main() -> None:
         print(
             f"one-spectrum read     : {one / 1e3:8.1f} kB fetched, {100 * one / size:.1f}% of file"
         )
+        if args.large:
+            one_stamp(url)
+
+
+def one_stamp(url: str) -> None:
+    """Open galaxy-shear's training split (every shard, lazily) and read one stamp."""
+    items = astrobench.Client(url).split_items("galaxy-shear", None, "train")
+    size = sum(item["assets"]["data"]["file:size"] for item in items)
+    start = time.perf_counter()
+    with astrobench.open("galaxy-shear", split="train", url=url) as ds:
+        opened = time.perf_counter() - start
+        metadata = bytes_fetched(ds) or 0
+        ds.image[12345].load()
+        read = time.perf_counter() - start - opened
+        moved = bytes_fetched(ds) or 0
+    print(f"galaxy-shear train    : {len(items)} shards, {size / 1e9:.2f} GB")
+    print(f"  open (lazy, dask)   : {opened * 1000:8.1f} ms, {metadata / 1e6:.2f} MB of metadata")
+    print(f"  one stamp read      : {read * 1000:8.1f} ms, {moved / 1e6:.2f} MB moved in all")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,16 @@ class Client:
         collection = self.collection(name, version)
         return collection, self.items(name, collection["version"])
 
+    def split_item(self, name: str, version: str | None, split: str | None) -> dict[str, Any]:
+        """The one Item holding a split (``split_items`` for a split in shards)."""
+        items = self.split_items(name, version, split)
+        if len(items) > 1:
+            raise InvalidRequest(
+                f"{name} split {split!r} is stored in {len(items)} shards, one Item each: "
+                "use split_items"
+            )
+        return items[0]
+
     def split_items(
         self, name: str, version: str | None, split: str | None
     ) -> list[dict[str, Any]]:

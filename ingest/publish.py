@@ -12,6 +12,7 @@ changes) or already published differently (``VersionExists``: published versions
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -216,7 +217,11 @@ def ingest_all(
     outcomes = []
     with (
         tempfile.TemporaryDirectory(prefix="astrobench-ingest-") as tmp,
-        ProcessPoolExecutor(max_workers=max(1, workers)) as pool,
+        # fresh interpreters, not forks: a fork of a process that has run OpenMP threads
+        # (PyTorch, GalSim) can hang in the child's first parallel region
+        ProcessPoolExecutor(
+            max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")
+        ) as pool,
     ):
         jobs = [
             (

@@ -10,6 +10,7 @@ NetCDF files, built only with ``astrobench ingest --all --large`` (or by name).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -283,7 +284,11 @@ class GalaxyShear(Recipe):
         pools = sdss_pools(sources[MLZ.name])
         per_shard = SHARD_EXAMPLES if limit is None else max(2, 2 * (limit // 2))
         splits = []
-        with ProcessPoolExecutor(workers()) as pool:
+        # fresh interpreters: a forked child of a process that used GalSim's or PyTorch's
+        # OpenMP threads can hang at its first parallel region
+        with ProcessPoolExecutor(
+            workers(), mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
             for split, objects in OBJECTS.items():
                 count = objects if limit is None else min(objects, limit)
                 splits.append(self._split(pool, version, split, count, pools, per_shard, workdir))

@@ -23,9 +23,7 @@ def shards(server: str) -> list[dict]:
     return astrobench.Client(server).split_items(NAME, None, SPLIT)
 
 
-def test_a_sharded_split_opens_lazily_in_its_stored_chunks(
-    server: str, shards: list[dict]
-) -> None:
+def test_a_sharded_split_opens_lazily_in_its_stored_chunks(server: str, shards: list[dict]) -> None:
     assert len(shards) >= 2
     with astrobench.open(NAME, split=SPLIT, url=server) as data:
         image = data["image"]
@@ -51,7 +49,9 @@ def test_the_cache_holds_every_shard_and_gives_the_same_values(
     with astrobench.open(NAME, split=SPLIT, url=server) as lazy:
         expected = lazy["shear"].values
         ids = lazy["example"].values
-    with astrobench.open(NAME, split=SPLIT, url=server, cache=True, cache_dir=str(tmp_path)) as local:
+    with astrobench.open(
+        NAME, split=SPLIT, url=server, cache=True, cache_dir=str(tmp_path)
+    ) as local:
         assert np.array_equal(local["shear"].values, expected)
         assert np.array_equal(local["example"].values, ids)
     cached = list(tmp_path.rglob("*.nc"))
@@ -60,7 +60,7 @@ def test_the_cache_holds_every_shard_and_gives_the_same_values(
 
 def test_one_item_per_shard_and_split_item_says_so(server: str, shards: list[dict]) -> None:
     assert len({s["assets"]["data"]["file:checksum"] for s in shards}) == len(shards)
-    with pytest.raises(InvalidRequest, match="shards.*split_items"):
+    with pytest.raises(InvalidRequest, match=r"shards.*split_items"):
         astrobench.Client(server).split_item(NAME, None, SPLIT)
 
 

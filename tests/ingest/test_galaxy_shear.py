@@ -13,6 +13,7 @@ import xarray as xr
 from scipy import integrate, stats
 
 from astrobench.catalog import benchmark, evaluation, intervals, metrics, predictions
+from astrobench.catalog.errors import InvalidPredictions
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.ingest import shear
 from astrobench.ingest.publish import bundled
@@ -100,9 +101,7 @@ def test_stamps_carry_the_applied_shear_flux_psf_and_noise() -> None:
 def test_a_pair_turns_the_intrinsic_shape_by_90_degrees() -> None:
     row = _row(e_modulus=0.3, angle=0.4, g1=0.0, g2=0.0)
     psf = shear.psf(row).drawImage(nx=25, ny=25, scale=shear.PIXEL_SCALE)
-    first, second = (
-        galsim.hsm.EstimateShear(_noiseless(row, r), psf) for r in (0.0, np.pi / 2)
-    )
+    first, second = (galsim.hsm.EstimateShear(_noiseless(row, r), psf) for r in (0.0, np.pi / 2))
     assert first.corrected_e1 == pytest.approx(-second.corrected_e1, abs=0.01)
     assert first.corrected_e2 == pytest.approx(-second.corrected_e2, abs=0.01)
     assert np.hypot(first.corrected_e1, first.corrected_e2) > 0.4  # e = 2g / (1 + g^2)
@@ -147,7 +146,7 @@ def test_shear_biases_are_the_least_squares_fit_and_resample_by_galaxy() -> None
         direct = metrics.score(again, predictions.Predictions(parsed.values[picked]), criteria)
         assert found["m"][row] == pytest.approx(direct.metrics["m"], abs=1e-9)
         assert found["rmse"][row] == pytest.approx(direct.metrics["rmse"], abs=1e-9)
-    with pytest.raises(Exception, match="missing column.*'g2'.*id, g1, g2"):
+    with pytest.raises(InvalidPredictions, match=r"missing column.*'g2'.*id, g1, g2"):
         predictions.parse("id,g1\ns0,0.1\n", truth)
 
 
