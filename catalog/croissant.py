@@ -124,21 +124,30 @@ def document(
     """The Croissant description of a version; ``tables`` maps each split to (URL, table)."""
     distribution: list[dict[str, Any]] = []
     record_sets = []
-    for item in items:
-        split = item["properties"][benchmark.SPLIT]
-        data = item["assets"]["data"]
-        distribution.append(
-            {
-                "@type": "cr:FileObject",
-                "@id": f"{split}-netcdf",
-                "name": f"{split}-netcdf",
-                "description": f"The {split} split, every variable (NetCDF-4)",
-                "contentUrl": data["href"],
-                "contentSize": f"{data['file:size']} B",
-                "encodingFormat": NETCDF,
-                "sha256": str(data["file:checksum"])[4:],
-            }
-        )
+    by_split: dict[str, list[dict[str, Any]]] = {}
+    for item in items:  # a split in shards has an Item, and a file, per shard
+        by_split.setdefault(item["properties"][benchmark.SPLIT], []).append(item)
+    for split, parts in by_split.items():
+        item = parts[0]
+        for part in parts:
+            shard = part["properties"].get(benchmark.SHARD)
+            name = f"{split}-netcdf" + ("" if shard is None else f"-{shard['index']:04d}")
+            data = part["assets"]["data"]
+            distribution.append(
+                {
+                    "@type": "cr:FileObject",
+                    "@id": name,
+                    "name": name,
+                    "description": f"The {split} split, every variable (NetCDF-4)"
+                    + (
+                        "" if shard is None else f", shard {shard['index'] + 1} of {shard['count']}"
+                    ),
+                    "contentUrl": data["href"],
+                    "contentSize": f"{data['file:size']} B",
+                    "encodingFormat": NETCDF,
+                    "sha256": str(data["file:checksum"])[4:],
+                }
+            )
         url, found = tables[split]
         distribution.append(
             {

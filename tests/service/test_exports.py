@@ -147,3 +147,16 @@ def test_croissant_validates_and_its_records_load(server: str, name: str, versio
 
 
 CLASSES_OGLE = {"RRab", "RRc", "RRd", "Cep-F", "Cep-1O", "DSCT", "Mira", "SRV", "OSARG", "T2Cep"}
+
+
+def test_croissant_of_a_sharded_split_lists_every_shard(server: str) -> None:
+    import mlcroissant as mlc
+
+    document = export(server, "galaxy-shear", "1.0.0", "croissant").json()
+    dataset = mlc.Dataset(jsonld=document)
+    assert not dataset.metadata.issues.errors
+    files = [d["@id"] for d in document["distribution"] if d["encodingFormat"] != "text/csv"]
+    assert len(files) == len(set(files)) and "train-netcdf-0001" in files
+    records = list(dataset.records(record_set="test"))
+    shears = {(r["test/shear_g1"], r["test/shear_g2"]) for r in records}
+    assert len(records) == 2 * len(shears)  # the two stamps of a galaxy share its shear
