@@ -26,21 +26,25 @@ class Splits:
         self.table = lru_cache(maxsize=size)(self._table)
 
     def _read(self, dataset: str, version: str, split: str) -> tuple[dict[str, Any], xr.Dataset]:
-        """A split's per-example variables and its target (never its images or spectra), from
-        its file or every shard."""
+        """A split's file, loaded; of a split in shards, the per-example variables and the
+        target of every shard (never its images), concatenated."""
         collection = self.store.collection(dataset, version)
         evaluation.split_entry(collection, split)
         target = Benchmark.from_collection(collection).target
+        items = self._items(dataset, version, split)
         parts = []
-        for item in self._items(dataset, version, split):
+        for item in items:
             path = item["assets"]["data"]["href"].removeprefix(asset_href(""))
             with (
                 self.storage.open(path) as handle,
                 self.storage.failures(f"reading {path!r}"),
                 xr.open_dataset(handle, engine="h5netcdf") as data,
             ):
-                kept = [n for n, v in data.data_vars.items() if v.ndim <= 1 or n == target]
-                parts.append(data[kept].load())
+                if len(items) > 1:
+                    data = data[
+                        [n for n, v in data.data_vars.items() if v.ndim <= 1 or n == target]
+                    ]
+                parts.append(data.load())
         if len(parts) == 1:
             return collection, parts[0]
         examples = next(iter(parts[0].sizes))

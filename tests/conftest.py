@@ -140,7 +140,7 @@ def source_dir() -> Path:
     return cache
 
 
-LARGE_LIMITS = {"galaxy-shear": 400}
+LARGE_LIMITS = {"galaxy-shear": 1200}
 """Galaxies per split of the large datasets in the session's catalogue: their full builds take
 many minutes, these exercise every part of them (shards, baselines, intervals that rank)."""
 
