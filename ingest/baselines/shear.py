@@ -82,6 +82,9 @@ CROP = 48
 """Pixels on a side the network sees: the stamp's centre."""
 EPOCHS = 8
 BATCH = 256
+MIN_SIGNIFICANCE = 3.0
+"""The calibration divides by the slope fitted on validation only where that slope is at least
+this many standard errors from zero: dividing by a slope lost in noise would only amplify it."""
 SCALE = 0.05
 """The network predicts g / SCALE, of order one."""
 
@@ -128,7 +131,8 @@ class ShearNetwork(Baseline):
         "shapes cancel, so that the network learns an unshrunk shear estimate (Tewes et al. "
         "2019); the square's eight symmetries augment the data, shear and PSF ellipticity "
         "transformed with the image. Then calibrated on validation by the per-component line of "
-        "predicted against true shear, as shear methods are calibrated on simulations."
+        "predicted against true shear, as shear methods are calibrated on simulations, where "
+        f"its slope is at least {MIN_SIGNIFICANCE:g} standard errors above zero."
     )
 
     def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
@@ -163,7 +167,7 @@ class ShearNetwork(Baseline):
         self.model.eval()
         predicted = self._raw(validation)
         true = validation[self.target].values
-        self.lines = [np.polyfit(true[:, k], predicted[:, k], 1) for k in (0, 1)]
+        self.lines = [_calibration(true[:, k], predicted[:, k]) for k in (0, 1)]
 
     def _raw(self, data: xr.Dataset) -> NDArray[np.float64]:
         import torch
@@ -185,8 +189,18 @@ class ShearNetwork(Baseline):
         return Answers(calibrated)
 
     def diagnostics(self, data: xr.Dataset) -> dict[str, float]:
-        """The calibration: the slope of raw predicted against true shear on validation."""
+        """The calibration: the slope of raw predicted against true shear on validation (1
+        where it was not measured)."""
         return {f"raw_slope_g{k + 1}": float(self.lines[k][0]) for k in (0, 1)}
+
+
+def _calibration(true: NDArray[np.float64], predicted: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The line (slope, intercept) of predicted against true shear on validation, or the
+    identity where the slope is not measured (``MIN_SIGNIFICANCE``)."""
+    line, covariance = np.polyfit(true, predicted, 1, cov=True)
+    if line[0] < MIN_SIGNIFICANCE * np.sqrt(covariance[0, 0]):
+        return np.array([1.0, 0.0])
+    return np.asarray(line, dtype=float)
 
 
 def _pairs(data: xr.Dataset) -> NDArray[np.intp]:
