@@ -15,6 +15,7 @@ import xarray as xr
 from astrobench.catalog import benchmark, sky
 from astrobench.catalog.release import Shard, SplitFile
 from astrobench.ingest.splits import stratified_splits
+from astrobench.io import concatenated
 
 
 def datacube(data: xr.Dataset, target: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -145,10 +146,7 @@ def sharded_split(
 def open_split(split: SplitFile) -> xr.Dataset:
     """A written split as one Dataset, its shards concatenated in order."""
     parts = [xr.open_dataset(path, engine="h5netcdf") for path in split.paths]
-    if len(parts) == 1:
-        return parts[0]
-    examples = next(iter(parts[0].sizes))
-    return xr.concat(parts, dim=examples, data_vars="minimal", coords="minimal", compat="override")
+    return parts[0] if len(parts) == 1 else concatenated(parts)
 
 
 def write_split(

@@ -15,6 +15,7 @@ from astrobench.catalog.predictions import Truth
 from astrobench.catalog.records import asset_href
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import SearchQuery, Store
+from astrobench.io import concatenated
 
 
 class Splits:
@@ -45,13 +46,7 @@ class Splits:
                         [n for n, v in data.data_vars.items() if v.ndim <= 1 or n == target]
                     ]
                 parts.append(data.load())
-        if len(parts) == 1:
-            return collection, parts[0]
-        examples = next(iter(parts[0].sizes))
-        whole = xr.concat(
-            parts, dim=examples, data_vars="minimal", coords="minimal", compat="override"
-        )
-        return collection, whole
+        return collection, parts[0] if len(parts) == 1 else concatenated(parts)
 
     def _items(self, dataset: str, version: str, split: str) -> list[dict[str, Any]]:
         """The split's Item, or its shards' in order."""
