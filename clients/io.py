@@ -206,8 +206,8 @@ class RunCache(fsspec.caching.BaseCache):  # type: ignore[misc]
       one request;
     - reads that carry on where the last fetch ended (reading a variable chunk after chunk) read
       ahead, eight blocks and then twice as far each time up to ``MAX_READ_AHEAD``, as an
-      operating system's page cache does. Scattered reads (HDF5 metadata, one example) fetch
-      the blocks they need and one on either side.
+      operating system's page cache does. A small scattered read (HDF5 metadata) fetches its
+      block and one on either side; a larger one (a compressed chunk) only what it needs.
 
     Least recently used blocks go first when more than ``maxblocks`` are held."""
 
@@ -245,12 +245,13 @@ class RunCache(fsspec.caching.BaseCache):  # type: ignore[misc]
         furthest = MAX_READ_AHEAD // self.blocksize
         if low == self.resume:
             self.ahead = min(max(self.ahead * 2, 8), furthest)
-        else:  # a scattered read: its neighbours too, where HDF5 keeps related metadata
+        else:
             self.ahead = 1
-            if low > 0 and low - 1 not in self.blocks:
-                low -= 1
-            if high + 1 < self.count and high + 1 not in self.blocks:
-                high += 1
+            if low == high:  # a small scattered read: its neighbours, where HDF5 keeps metadata
+                if low > 0 and low - 1 not in self.blocks:
+                    low -= 1
+                if high + 1 < self.count and high + 1 not in self.blocks:
+                    high += 1
         while high + 1 < min(low + self.ahead, self.count) and high + 1 not in self.blocks:
             high += 1
         begin, stop = low * self.blocksize, min((high + 1) * self.blocksize, self.size)

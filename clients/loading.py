@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 DEFAULT_BLOCK = 1024
 """Examples per block where the file is not chunked along the examples."""
+WHOLE_BYTES = 32 * 2**20
+"""Variables up to this size are read whole as an iteration starts (a split's labels and
+per-example metadata: a few requests, not one per block); larger ones block by block."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,10 @@ class Batches:
             known = ", ".join(str(n) for n in data.data_vars)
             raise InvalidRequest(f"no variable {', '.join(missing)} in the split; it has: {known}")
         ids = data[dimension].values.astype(str) if dimension in data.coords else None
+        # labels and per-example metadata at once; images, spectra and the like block by block
+        by_block = [n for n in names if data[n].nbytes > WHOLE_BYTES]
+        at_once = data[[n for n in names if n not in by_block]].load(scheduler="synchronous")
+        whole = {n: at_once[n].values for n in names if n not in by_block}
         plan = self.plan()
         to_skip = self.skip * self.batch_size
         held: dict[str, np.ndarray] | None = None
@@ -200,13 +207,15 @@ class Batches:
                 continue
             order = plan.order_within(block)[to_skip:]
             to_skip = 0
-            # dask-backed shards are read in this thread: one block is one chunk per variable
-            loaded = (
-                data[names]
-                .isel({dimension: slice(block.start, block.stop)})
-                .load(scheduler="synchronous")
-            )
-            chunk = {n: loaded[n].values[order - block.start] for n in names}
+            loaded = {}
+            if by_block:  # dask-backed shards are read in this thread, one chunk per variable
+                part = (
+                    data[by_block]
+                    .isel({dimension: slice(block.start, block.stop)})
+                    .load(scheduler="synchronous")
+                )
+                loaded = {n: part[n].values[order - block.start] for n in by_block}
+            chunk = {n: loaded[n] if n in loaded else whole[n][order] for n in names}
             chunk["id"] = ids[order] if ids is not None else order.astype(str)
             if held is not None:
                 chunk = {k: np.concatenate([held[k], v]) for k, v in chunk.items()}

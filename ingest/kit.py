@@ -5,7 +5,7 @@ attributes, and object-level splits stratified on a class or a continuous target
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -49,16 +49,42 @@ def datacube(data: xr.Dataset, target: str) -> tuple[dict[str, Any], dict[str, A
     return dimensions, variables
 
 
-def write_netcdf(data: xr.Dataset, path: Path, chunk_rows: int = 1024) -> Path:
+def write_netcdf(
+    data: xr.Dataset, path: Path, chunk_rows: int = 1024, small_rows: int | None = None
+) -> Path:
     """A split file, byte for byte the same from the same Dataset: every array compressed in
-    chunks of ``chunk_rows`` examples along the first dimension."""
-    encoding = {}
-    for name, variable in data.data_vars.items():
-        if variable.dtype.kind in "fiu" and variable.ndim:
-            chunks = (min(chunk_rows, variable.shape[0]), *variable.shape[1:])
+    chunks of ``chunk_rows`` examples along the first dimension. With ``small_rows``, variables
+    of at most ``SMALL_ROW_BYTES`` per example (labels, per-example metadata) are chunked by
+    that many examples instead, and strings are stored as fixed-width characters, compressed
+    in the same chunks: a reader then takes them in a few requests, not one per chunk of
+    images (or, for strings, one per heap block)."""
+    encoding: dict[Hashable, dict[str, Any]] = {}
+    for name, variable in data.variables.items():
+        small = small_rows is not None and variable.ndim and _row_bytes(variable) <= SMALL_ROW_BYTES
+        rows = min(small_rows if small and small_rows else chunk_rows, variable.shape[0] or 1)
+        if variable.dtype.kind in "fiu" and variable.ndim and (name in data.data_vars or small):
+            chunks = (rows, *variable.shape[1:])
             encoding[name] = {"zlib": True, "complevel": 4, "shuffle": True, "chunksizes": chunks}
+        elif small and variable.dtype.kind in "OUS" and variable.ndim == 1:
+            width = max(1, max((len(str(v).encode()) for v in variable.values), default=1))
+            encoding[name] = {
+                "dtype": "S1",
+                "zlib": True,
+                "complevel": 4,
+                "chunksizes": (rows, width),
+            }
     data.to_netcdf(path, engine="h5netcdf", encoding=encoding)
     return path
+
+
+SMALL_ROW_BYTES = 64
+"""Bytes per example below which ``write_netcdf(small_rows=...)`` chunks a variable apart."""
+
+
+def _row_bytes(variable: xr.Variable) -> int:
+    per_row = variable.size // max(1, variable.shape[0])
+    itemsize = 32 if variable.dtype.kind == "O" else variable.dtype.itemsize
+    return int(per_row * itemsize)
 
 
 def quantile_strata(values: np.ndarray, bins: int = 10) -> list[str]:
@@ -107,7 +133,7 @@ def write_shard(
     (and its own offset) in chunks of ``chunk_rows`` examples."""
     data = data.copy()
     data.attrs = {**attributes, "shard_offset": str(offset)}
-    write_netcdf(data, path, chunk_rows)
+    write_netcdf(data, path, chunk_rows, small_rows=data.sizes[next(iter(data.sizes))])
     examples = next(iter(data.sizes))
     shard_dimensions, _ = datacube(data, "")
     shard_dimensions[str(examples)]["extent"] = [offset, offset + data.sizes[examples] - 1]

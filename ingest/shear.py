@@ -18,6 +18,9 @@ process, and come out the same.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,3 +304,31 @@ def measure(
     if result.error_message or result.meas_type != "e" or not np.hypot(e1, e2) < 2:
         return 0.0, 0.0, 0.0, False
     return e1, e2, 2 * float(result.corrected_shape_err), True
+
+
+def workers() -> int:
+    """Processes for GalSim's work (drawing, measuring): ``ASTROBENCH_BUILD_WORKERS``, else the
+    CPUs this process may use."""
+    if chosen := os.environ.get("ASTROBENCH_BUILD_WORKERS"):
+        return max(1, int(chosen))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _one_thread() -> None:
+    """Start a process with one OpenMP thread: GalSim otherwise starts one per CPU in every
+    process, and on a 64-pixel stamp they spin against each other (a stamp took 3.6x as long
+    with two threads as with one, and two processes drew slower than one)."""
+    import galsim
+
+    galsim.set_omp_threads(1)
+
+
+def process_pool(processes: int | None = None) -> ProcessPoolExecutor:
+    """``processes`` (default ``workers()``) fresh interpreters with one OpenMP thread each: not
+    forks, since a fork of a process that has run GalSim's or PyTorch's OpenMP threads can hang
+    at its first parallel region."""
+    return ProcessPoolExecutor(
+        processes or workers(),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_one_thread,
+    )

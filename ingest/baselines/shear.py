@@ -14,30 +14,52 @@ from numpy.typing import NDArray
 from astrobench.ingest import shear
 from astrobench.ingest.baselines.base import Answers, Baseline
 
-RESPONSIVITY_STAMPS = 20_000
-"""Training stamps the responsivity is measured on (the first ones: a random sample)."""
 RESPONSIVITY_MAX_ERROR = 0.5
 """The responsivity uses stamps measured better than this (per component, in e): one stamp
 measured with an error of 30 would outweigh thousands. Intrinsic shapes do not depend on
 signal-to-noise ratio, so the well-measured ones stand for all."""
+MEASURED_TOGETHER = 2048
+"""Stamps one process measures at a time."""
+MEASURED_APART_FROM = 8192
+"""Splits of fewer stamps are measured in this process: starting others would cost more."""
+
+Measurements = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]
 
 
-def _measured(
-    data: xr.Dataset, limit: int | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    """Re-Gaussianisation distortions (examples x 2) of the first ``limit`` stamps, their
-    uncertainties per component, and which measurements succeeded (failures give zero)."""
-    count = data.sizes["example"] if limit is None else min(limit, data.sizes["example"])
-    images = data["image"].values[:count]
-    psfs = data["psf_image"].values[:count]
-    noise = data["noise_sigma"].values[:count] / shear.SKY_SIGMA
-    found = np.zeros((count, 2))
-    errors = np.zeros(count)
-    good = np.zeros(count, dtype=bool)
-    for i in range(count):
+def _measure_stamps(
+    images: NDArray[np.float32], psfs: NDArray[np.float32], noise: NDArray[np.floating[Any]]
+) -> Measurements:
+    """Re-Gaussianisation distortions (stamps x 2), their uncertainties per component, and which
+    measurements succeeded (failures give zero)."""
+    found = np.zeros((len(images), 2))
+    errors = np.zeros(len(images))
+    good = np.zeros(len(images), dtype=bool)
+    for i in range(len(images)):
         e1, e2, errors[i], good[i] = shear.measure(images[i], psfs[i], float(noise[i]))
         found[i] = (e1, e2)
     return found, errors, good
+
+
+def _measured(data: xr.Dataset) -> Measurements:
+    """``_measure_stamps`` of every stamp of a split, ``MEASURED_TOGETHER`` at a time over
+    ``shear.workers()`` processes (in this one where there is one, or few stamps)."""
+    images = data["image"].values
+    psfs = data["psf_image"].values
+    noise = data["noise_sigma"].values / shear.SKY_SIGMA
+    chunks = [slice(i, i + MEASURED_TOGETHER) for i in range(0, len(images), MEASURED_TOGETHER)]
+    if shear.workers() == 1 or len(images) < MEASURED_APART_FROM:
+        return _measure_stamps(images, psfs, noise)
+    with shear.process_pool() as pool:
+        parts = list(
+            pool.map(
+                _measure_stamps,
+                [images[c] for c in chunks],
+                [psfs[c] for c in chunks],
+                [noise[c] for c in chunks],
+            )
+        )
+    e, errors, good = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return e, errors, good
 
 
 class Regaussianisation(Baseline):
@@ -48,33 +70,33 @@ class Regaussianisation(Baseline):
         "Seljak 2003; galsim.hsm.EstimateShear, REGAUSS, with the stamp's PSF image and sky "
         "variance), turned into shear as g = e / 2R with the responsivity R = 1 - e_rms^2 "
         "(Bernstein & Jarvis 2002), e_rms^2 the intrinsic per-component variance of e: its "
-        f"variance over the first {RESPONSIVITY_STAMPS:,} training stamps measured to better "
-        f"than {RESPONSIVITY_MAX_ERROR} less their mean squared measurement error. A failed "
+        f"variance over the training stamps measured to better than {RESPONSIVITY_MAX_ERROR} less "
+        "their mean squared measurement error. A failed "
         "measurement, or |e| > 2, answers zero."
     )
 
     responsivity: float
 
     def fit(self, train: xr.Dataset, validation: xr.Dataset) -> None:
-        e, errors, good = _measured(train, RESPONSIVITY_STAMPS)
+        self._last: tuple[int, Measurements] | None = None
+        e, errors, good = self._measure(train)
         kept = good & (errors < RESPONSIVITY_MAX_ERROR)
         intrinsic = np.mean(e[kept] ** 2) - np.mean(errors[kept] ** 2)
         self.responsivity = float(1 - intrinsic)
-        self._last: tuple[int, tuple[NDArray[np.float64], NDArray[np.bool_]]] | None = None
 
-    def _measure(self, data: xr.Dataset) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-        """The split's measurements, made once for its diagnostics and its answers."""
+    def _measure(self, data: xr.Dataset) -> Measurements:
+        """The split's measurements, made once for the fit (train), the diagnostics and the
+        answers."""
         if self._last is None or self._last[0] != id(data):
-            e, _, good = _measured(data)
-            self._last = (id(data), (e, good))
+            self._last = (id(data), _measured(data))
         return self._last[1]
 
     def predict(self, data: xr.Dataset) -> Answers:
-        e, _ = self._measure(data)
+        e, _, _ = self._measure(data)
         return Answers(e / (2 * self.responsivity))
 
     def diagnostics(self, data: xr.Dataset) -> dict[str, float]:
-        _, good = self._measure(data)
+        _, _, good = self._measure(data)
         return {"responsivity": self.responsivity, "failure_fraction": float(1 - good.mean())}
 
 

@@ -10,11 +10,9 @@ NetCDF files, built only with ``astrobench ingest --all --large`` (or by name).
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from datetime import datetime, timezone
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -257,14 +255,6 @@ def _write_shard(
     return shard, data.isel(example=slice(0, 0))
 
 
-def workers() -> int:
-    """Processes to draw with: ``ASTROBENCH_BUILD_WORKERS``, else the CPUs this process may
-    use."""
-    if chosen := os.environ.get("ASTROBENCH_BUILD_WORKERS"):
-        return max(1, int(chosen))
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 class GalaxyShear(Recipe):
     name: ClassVar[str] = "galaxy-shear"
     versions: ClassVar[tuple[str, ...]] = ("1.0.0",)
@@ -283,18 +273,41 @@ class GalaxyShear(Recipe):
         self.check_version(version)
         pools = sdss_pools(sources[MLZ.name])
         per_shard = SHARD_EXAMPLES if limit is None else max(2, 2 * (limit // 2))
+        counts = {s: n if limit is None else min(n, limit) for s, n in OBJECTS.items()}
+        with shear.process_pool() as pool:
+            # every split's shards are queued at once, so that no process waits at a split's end
+            jobs = {
+                job: (split, index)
+                for split, count in counts.items()
+                for index, job in enumerate(
+                    self._submit(pool, version, split, count, pools, per_shard, workdir)
+                )
+            }
+            done: dict[tuple[str, int], tuple[Shard, xr.Dataset]] = {}
+            from tqdm.auto import tqdm
+
+            with tqdm(
+                total=2 * sum(counts.values()), desc=self.name, unit="stamp", file=sys.stderr
+            ) as bar:
+                for job in as_completed(jobs):
+                    done[jobs[job]] = job.result()
+                    bar.update(done[jobs[job]][0].count)
         splits = []
-        # fresh interpreters: a forked child of a process that used GalSim's or PyTorch's
-        # OpenMP threads can hang at its first parallel region
-        with ProcessPoolExecutor(
-            workers(), mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
-            for split, objects in OBJECTS.items():
-                count = objects if limit is None else min(objects, limit)
-                splits.append(self._split(pool, version, split, count, pools, per_shard, workdir))
+        for split in counts:
+            parts = [done[key] for key in sorted(key for key in done if key[0] == split)]
+            splits.append(
+                kit.sharded_split(
+                    [shard for shard, _ in parts],
+                    parts[0][1],
+                    split=split,
+                    role=SPLITS[split],
+                    criteria=metrics.criteria("regression", residual="shear"),
+                    target=TARGET,
+                )
+            )
         return self._describe(version, splits)
 
-    def _split(
+    def _submit(
         self,
         pool: ProcessPoolExecutor,
         version: str,
@@ -303,7 +316,8 @@ class GalaxyShear(Recipe):
         pools: dict[str, tuple[np.ndarray, np.ndarray]],
         per_shard: int,
         workdir: Path,
-    ) -> SplitFile:
+    ) -> list[Future[tuple[Shard, xr.Dataset]]]:
+        """Queue the drawing of one split's shards, in order."""
         conditions = CONDITIONS[split]
         magnitudes, colours = pools[
             "development" if SPLITS[split].model_selection else "evaluation"
@@ -323,40 +337,22 @@ class GalaxyShear(Recipe):
             "(GalSim); Shen et al. 2003, MNRAS 343, 978",
         )
         per_galaxy = per_shard // 2
-        jobs = {}
+        jobs = []
         for index, start in enumerate(range(0, count, per_galaxy)):
             stop = min(start + per_galaxy, count)
-            part = {name: values[start:stop] for name, values in rows.items()}
-            path = workdir / f"{self.name}-{version}-{split}-{index:04d}.nc"
-            job = pool.submit(
-                _write_shard,
-                part,
-                ids[start:stop],
-                conditions.noise,
-                seeds[2 * start : 2 * stop],
-                path,
-                2 * start,
-                attributes,
+            jobs.append(
+                pool.submit(
+                    _write_shard,
+                    {name: values[start:stop] for name, values in rows.items()},
+                    ids[start:stop],
+                    conditions.noise,
+                    seeds[2 * start : 2 * stop],
+                    workdir / f"{self.name}-{version}-{split}-{index:04d}.nc",
+                    2 * start,
+                    attributes,
+                )
             )
-            jobs[job] = index
-        done: dict[int, tuple[Shard, xr.Dataset]] = {}
-        from tqdm.auto import tqdm
-
-        with tqdm(
-            total=2 * count, desc=f"{self.name} {split}", unit="stamp", file=sys.stderr
-        ) as bar:
-            for job in as_completed(jobs):
-                done[jobs[job]] = job.result()
-                bar.update(done[jobs[job]][0].count)
-        shards = [done[i][0] for i in sorted(done)]
-        return kit.sharded_split(
-            shards,
-            done[0][1],
-            split=split,
-            role=SPLITS[split],
-            criteria=metrics.criteria("regression", residual="shear"),
-            target=TARGET,
-        )
+        return jobs
 
     def _describe(self, version: str, splits: list[SplitFile]) -> Release:
         stamps = sum(s.count for s in splits)
