@@ -92,6 +92,8 @@ def test_resuming_skips_exactly_the_consumed_batches(server: str) -> None:
 def test_torch_workers_share_the_epoch_and_the_state_resumes(server: str, ids: list[str]) -> None:
     data = BenchmarkDataset(NAME, split=SPLIT, url=server, batch_size=30, shuffle=True, seed=1)
     loader = data.loader(num_workers=2)
+    # workers start from a clean process, not as forks of this one with its HTTP sessions
+    assert loader.multiprocessing_context.get_start_method() in {"forkserver", "spawn"}
     first = list(loader)
     assert (
         isinstance(first[0]["period"], torch.Tensor)
