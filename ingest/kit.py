@@ -60,8 +60,8 @@ def write_netcdf(
     images (or, for strings, one per heap block)."""
     encoding: dict[Hashable, dict[str, Any]] = {}
     for name, variable in data.variables.items():
-        small = small_rows is not None and variable.ndim and _row_bytes(variable) <= SMALL_ROW_BYTES
-        rows = min(small_rows if small and small_rows else chunk_rows, variable.shape[0] or 1)
+        small = bool(small_rows and variable.ndim and _row_bytes(variable) <= SMALL_ROW_BYTES)
+        rows = min(small_rows if small_rows and small else chunk_rows, variable.shape[0] or 1)
         if variable.dtype.kind in "fiu" and variable.ndim and (name in data.data_vars or small):
             chunks = (rows, *variable.shape[1:])
             encoding[name] = {"zlib": True, "complevel": 4, "shuffle": True, "chunksizes": chunks}

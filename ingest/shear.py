@@ -310,14 +310,18 @@ def workers() -> int:
     """Processes for GalSim's work (drawing, measuring): ``ASTROBENCH_BUILD_WORKERS``, else the
     CPUs this process may use."""
     if chosen := os.environ.get("ASTROBENCH_BUILD_WORKERS"):
-        return max(1, int(chosen))
+        if not chosen.isdigit() or int(chosen) < 1:
+            raise ValueError(
+                f"ASTROBENCH_BUILD_WORKERS must be a whole number from 1, not {chosen!r}"
+            )
+        return int(chosen)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _one_thread() -> None:
     """Start a process with one OpenMP thread: GalSim otherwise starts one per CPU in every
-    process, and on a 64-pixel stamp they spin against each other (a stamp took 3.6x as long
-    with two threads as with one, and two processes drew slower than one)."""
+    process, and on a 64-pixel stamp they spin against each other (a stamp took 2 to 3.6 times
+    as long with two threads as with one, and two processes drew slower than one)."""
     import galsim
 
     galsim.set_omp_threads(1)

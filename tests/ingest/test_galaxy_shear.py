@@ -154,6 +154,22 @@ def test_ingest_all_leaves_the_large_dataset_out_unless_asked() -> None:
     assert "galaxy-shear" not in bundled() and "galaxy-shear" in bundled(large=True)
 
 
+def test_build_workers_come_from_the_environment_or_say_what_is_valid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ASTROBENCH_BUILD_WORKERS", "3")
+    assert shear.workers() == 3
+    for wrong in ("two", "0", "-1"):
+        monkeypatch.setenv("ASTROBENCH_BUILD_WORKERS", wrong)
+        with pytest.raises(ValueError, match="whole number from 1"):
+            shear.workers()
+
+
+def test_drawing_processes_run_one_openmp_thread() -> None:
+    with shear.process_pool(1) as pool:
+        assert pool.submit(galsim.get_omp_threads).result() == 1
+
+
 @pytest.fixture(scope="module")
 def version(catalogue: CatalogSettings) -> tuple[dict[str, Any], dict[str, xr.Dataset]]:
     return (
