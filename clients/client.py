@@ -224,7 +224,10 @@ class Client:
         if not (cache or self.offline):
             items = self.split_items(name, version, split)
             if len(items) > 1:  # a sharded split: dask arrays over every shard
-                return open_shards([item["assets"]["data"] for item in items])
+                return open_shards(
+                    [item["assets"]["data"] for item in items],
+                    [int(item["properties"]["bench:count"]) for item in items],
+                )
             return open_lazy(items[0]["assets"]["data"])
         paths = self.download(name, version, [split], cache_dir=cache_dir, progress=progress)
         return open_local(paths[0]) if len(paths) == 1 else open_local_shards(paths)

@@ -13,8 +13,10 @@ import atexit
 import contextlib
 import gc
 import io
+import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Hashable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -23,6 +25,7 @@ import aiohttp
 import fsspec
 import fsspec.caching
 import fsspec.core
+import numpy as np
 import xarray as xr
 
 from astrobench.errors import ServerError
@@ -311,10 +314,116 @@ def open_local(path: Path, chunks: dict[str, int] | None = None) -> xr.Dataset:
     return xr.open_dataset(path, engine="h5netcdf", chunks=chunks)
 
 
-def open_shards(assets: list[dict[str, Any]]) -> xr.Dataset:
-    """A split stored as several shards, each opened lazily as dask arrays in its stored chunks
-    and concatenated in order: reading some examples fetches only their chunks."""
-    return concatenated([open_lazy(asset, chunks={}) for asset in assets])
+def open_shards(assets: list[dict[str, Any]], counts: list[int]) -> xr.Dataset:
+    """A split stored as shards of ``counts`` examples, as one Dataset of dask arrays in the
+    stored chunks. The first shard is opened at once, for the split's structure; each other one
+    when one of its chunks is first read, so that reading one example fetches two shards'
+    metadata and its chunk, not every shard's. The examples' ids are a coordinate without an
+    index: ``dataset.set_xindex(name)`` reads them all and allows selection by id."""
+    first = open_lazy(assets[0], chunks={})
+    try:
+        later = [LazyShard(asset) for asset in assets[1:]]
+        examples = next(v.dims[0] for v in first.data_vars.values() if v.ndim)
+        joined = {
+            name: _joined(name, variable, later, counts[1:])
+            for name, variable in first.variables.items()
+            if variable.dims[:1] == (examples,)
+        }
+        dataset = xr.Dataset(
+            {n: v for n, v in joined.items() if n in first.data_vars},
+            coords={n: first[n] for n in first.coords if n not in joined},
+            attrs=first.attrs,
+        ).assign_coords(
+            xr.Coordinates({n: v for n, v in joined.items() if n in first.coords}, indexes={})
+        )
+    except BaseException:
+        first.close()
+        raise
+    dataset.encoding[TRANSFER] = Transfers([first.encoding[TRANSFER], *later])
+    dataset.encoding["source"] = first.encoding.get("source")
+    _OPEN[id(dataset)] = dataset
+
+    def close() -> None:
+        first.close()
+        for shard in later:
+            shard.close()
+
+    dataset.set_close(close)
+    return dataset
+
+
+def _joined(
+    name: Hashable, variable: xr.Variable, later: list[LazyShard], counts: list[int]
+) -> xr.Variable:
+    """A variable of the first shard followed by the same variable of each later shard, in
+    the first shard's chunking (one chunk per shard where the first has one)."""
+    import dask.array as da
+
+    data = variable.data
+    if not isinstance(data, da.Array):  # an index coordinate, read at open
+        data = da.from_array(np.asarray(variable.values), chunks=-1)  # type: ignore[no-untyped-call]
+    rows = data.chunks[0]
+    rest = data.chunks[1:]
+    parts = [data]
+    for shard, count in zip(later, counts, strict=True):
+        step = count if len(rows) == 1 else rows[0]
+        pieces = tuple(min(step, count - start) for start in range(0, count, step))
+        shape = (count, *variable.shape[1:])
+        parts.append(
+            da.from_array(  # type: ignore[no-untyped-call]
+                ShardVariable(shard, name, shape, data.dtype),
+                chunks=(pieces, *rest),
+                name=f"astrobench-{shard.href}-{name}",
+                meta=np.empty((0,) * len(shape), dtype=data.dtype),
+                lock=False,
+                fancy=False,
+            )
+        )
+    joined = da.concatenate(parts)  # type: ignore[no-untyped-call]
+    return xr.Variable(variable.dims, joined, variable.attrs, variable.encoding)
+
+
+class LazyShard:
+    """A shard read over HTTP, opened the first time one of its chunks is read."""
+
+    def __init__(self, asset: dict[str, Any]) -> None:
+        self.asset = asset
+        self.href = str(asset["href"])
+        self._data: xr.Dataset | None = None
+        self._fetched = 0  # by earlier openings, now closed
+        self._lock = threading.Lock()
+
+    def dataset(self) -> xr.Dataset:
+        with self._lock:
+            if self._data is None:
+                self._data = open_lazy(self.asset)
+            return self._data
+
+    @property
+    def total_requested_bytes(self) -> int:
+        data = self._data
+        now = 0 if data is None else int(data.encoding[TRANSFER].total_requested_bytes)
+        return self._fetched + now
+
+    def close(self) -> None:
+        with self._lock:
+            if self._data is not None:
+                self._fetched += int(self._data.encoding[TRANSFER].total_requested_bytes)
+                self._data.close()
+                self._data = None
+
+
+class ShardVariable:
+    """One variable of a ``LazyShard``, as ``dask.array.from_array`` reads it."""
+
+    def __init__(
+        self, shard: LazyShard, name: Hashable, shape: tuple[int, ...], dtype: Any
+    ) -> None:
+        self.shard, self.name, self.shape, self.dtype = shard, name, shape, dtype
+        self.ndim = len(shape)
+
+    def __getitem__(self, key: Any) -> Any:
+        return np.asarray(self.shard.dataset()[self.name].variable[key].values)
 
 
 def open_local_shards(paths: list[Path]) -> xr.Dataset:

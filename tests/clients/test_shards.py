@@ -11,7 +11,7 @@ import pytest
 
 import astrobench
 from astrobench.errors import InvalidRequest
-from astrobench.io import bytes_fetched
+from astrobench.io import TRANSFER, bytes_fetched
 
 NAME, SPLIT = "galaxy-shear", "train"
 ONE_EXAMPLE = 4 * 1024 * 1024
@@ -26,6 +26,8 @@ def shards(server: str) -> list[dict]:
 def test_a_sharded_split_opens_lazily_in_its_stored_chunks(server: str, shards: list[dict]) -> None:
     assert len(shards) >= 2
     with astrobench.open(NAME, split=SPLIT, url=server) as data:
+        opened = [t.total_requested_bytes for t in data.encoding[TRANSFER]]
+        assert opened[0] > 0 and opened[1:] == [0] * (len(shards) - 1)  # the first shard only
         image = data["image"]
         assert image.chunks is not None  # dask, not loaded
         counts = [s["properties"]["bench:count"] for s in shards]
@@ -41,6 +43,17 @@ def test_a_sharded_split_opens_lazily_in_its_stored_chunks(server: str, shards: 
         assert moved is not None and moved <= ONE_EXAMPLE, moved
         split_bytes = sum(s["assets"]["data"]["file:size"] for s in shards)
         assert moved < split_bytes / 4
+        touched = [t.total_requested_bytes > 0 for t in data.encoding[TRANSFER]]
+        assert touched == [True, True] + [False] * (len(shards) - 2)  # and the stamp's own
+
+
+def test_ids_of_a_sharded_split_select_once_indexed(server: str, shards: list[dict]) -> None:
+    with astrobench.open(NAME, split=SPLIT, url=server) as data:
+        ids = data["example"].values  # every shard's, read on demand
+        assert len(ids) == len(set(ids)) == data.sizes["example"]
+        last = len(ids) - 1
+        chosen = data.set_xindex("example").sel(example=ids[last])
+        assert np.array_equal(chosen["shear"].values, data["shear"][last].values)
 
 
 def test_the_cache_holds_every_shard_and_gives_the_same_values(
