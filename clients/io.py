@@ -208,9 +208,10 @@ class RunCache(fsspec.caching.BaseCache):  # type: ignore[misc]
     - a read that needs several missing blocks fetches each run of consecutive missing ones in
       one request;
     - reads that carry on where the last fetch ended (reading a variable chunk after chunk) read
-      ahead, eight blocks and then twice as far each time up to ``MAX_READ_AHEAD``, as an
-      operating system's page cache does. A small scattered read (HDF5 metadata) fetches its
-      block and one on either side; a larger one (a compressed chunk) only what it needs.
+      ahead, eight blocks and then twice as far each time up to ``MAX_READ_AHEAD`` (a file
+      within that, to its end), as an operating system's page cache does. A small scattered
+      read (HDF5 metadata) fetches its block and one on either side; a larger one (a
+      compressed chunk) only what it needs.
 
     Least recently used blocks go first when more than ``maxblocks`` are held."""
 
@@ -246,7 +247,9 @@ class RunCache(fsspec.caching.BaseCache):  # type: ignore[misc]
     def _fetch_run(self, low: int, high: int) -> None:
         """Blocks ``low`` to ``high``, and further ahead when the reads are sequential."""
         furthest = MAX_READ_AHEAD // self.blocksize
-        if low == self.resume:
+        if low == self.resume and self.count <= furthest:
+            self.ahead = self.count  # a file within one read-ahead, read in order: to its end
+        elif low == self.resume:
             self.ahead = min(max(self.ahead * 2, 8), furthest)
         else:
             self.ahead = 1
