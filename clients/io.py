@@ -326,7 +326,7 @@ def open_shards(assets: list[dict[str, Any]], counts: list[int]) -> xr.Dataset:
     first = open_lazy(assets[0], chunks={})
     try:
         later = [LazyShard(asset) for asset in assets[1:]]
-        examples = next(v.dims[0] for v in first.data_vars.values() if v.ndim)
+        examples = _examples(first)
         joined = {
             name: _joined(name, variable, later, counts[1:])
             for name, variable in first.variables.items()
@@ -429,6 +429,11 @@ class ShardVariable:
         return np.asarray(self.shard.dataset()[self.name].variable[key].values)
 
 
+def _examples(shard: xr.Dataset) -> Hashable:
+    """The dimension shards are joined along: the first of the first array variable."""
+    return next(v.dims[0] for v in shard.data_vars.values() if v.ndim)
+
+
 def open_local_shards(paths: list[Path]) -> xr.Dataset:
     return concatenated([open_local(path, chunks={}) for path in paths])
 
@@ -444,7 +449,7 @@ class Transfers(list[Any]):
 def concatenated(parts: list[xr.Dataset]) -> xr.Dataset:
     """Shards as one Dataset along their examples' dimension (the first of the first data
     variable); closing it closes every shard."""
-    examples = next(v.dims[0] for v in parts[0].data_vars.values() if v.ndim)
+    examples = _examples(parts[0])
     dataset = xr.concat(
         parts, dim=examples, data_vars="minimal", coords="minimal", compat="override"
     )
