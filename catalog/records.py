@@ -350,12 +350,13 @@ def item_path(dataset: str, item_id: str, version: str | None = None) -> str:
 def with_item_links(
     item: dict[str, Any], latest: bool = False, path: str | None = None
 ) -> dict[str, Any]:
-    """A copy of a stored Item with self, parent, collection and root links.
+    """A copy of a stored Item with self, parent, collection and root links (shallow: only
+    ``links`` is new; the rest is shared with ``item``).
 
     An item of its dataset's ``latest`` version belongs to the dataset's unversioned URL, as
     its Collection is listed there; ``path`` is where the item is served.
     """
-    record = copy.deepcopy(item)
+    record = dict(item)
     dataset, version = record["collection"], record["properties"]["version"]
     collection = collection_path(dataset, None if latest else version)
     title = f"{dataset} {version}"
@@ -384,11 +385,13 @@ def render(record: dict[str, Any], base_url: str) -> dict[str, Any]:
                     base + value
                     if key == "href" and isinstance(value, str) and value.startswith("/")
                     else visit(value)
+                    if isinstance(value, dict | list)
+                    else value
                 )
                 for key, value in node.items()
             }
         if isinstance(node, list):
-            return [visit(value) for value in node]
+            return [visit(value) if isinstance(value, dict | list) else value for value in node]
         return node
 
     rendered: dict[str, Any] = visit(record)

@@ -53,8 +53,14 @@ def version_columns(collection: dict[str, Any]) -> dict[str, Any]:
 
 
 def item_row(item: dict[str, Any], version: str, collection: dict[str, Any]) -> ItemRow:
-    """An item's row; it inherits its collection's sky and wavelength coverage, and is searched
-    against the collection's MOC where it has one (``sky_ranges`` hold a version's cells)."""
+    """An item's row (see ``item_columns``)."""
+    return ItemRow(**item_columns(item, version, collection))
+
+
+def item_columns(item: dict[str, Any], version: str, collection: dict[str, Any]) -> dict[str, Any]:
+    """An item's columns; it inherits its collection's sky and wavelength coverage, and is
+    searched against the collection's MOC where it has one (``sky_ranges`` hold a version's
+    cells)."""
     props = item["properties"]
     bbox = item.get("bbox") or [None] * 4
     if len(bbox) == 6:
@@ -64,7 +70,7 @@ def item_row(item: dict[str, Any], version: str, collection: dict[str, Any]) -> 
     own = collection.get(benchmark.SKY_FOOTPRINT)
     footprint = props.get(benchmark.SKY_FOOTPRINT) or own
     band = props.get(benchmark.WAVELENGTH_RANGE) or collection.get(benchmark.WAVELENGTH_RANGE)
-    return ItemRow(
+    return dict(
         dataset_id=collection["id"],
         id=item["id"],
         version=version,

@@ -96,7 +96,9 @@ class ItemRow(SkyColumns, Base):
             ondelete="CASCADE",
         ),
         Index("ix_items_version", "dataset_id", "version"),
-        Index("ix_items_start_end", "start", "end"),
+        # Both cover the join to versions, so counting matches reads only the index.
+        Index("ix_items_role", "role", "dataset_id", "version"),
+        Index("ix_items_start_end", "start", "end", "dataset_id", "version"),
         Index("ix_items_dec", "dec_min", "dec_max"),
         Index("ix_items_id", "id"),
     )
@@ -104,7 +106,7 @@ class ItemRow(SkyColumns, Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     version: Mapped[str] = mapped_column(String(40))
     split: Mapped[str | None] = mapped_column(String(100), index=True)
-    role: Mapped[str | None] = mapped_column(String(40), index=True)
+    role: Mapped[str | None] = mapped_column(String(40))
     count: Mapped[int | None] = mapped_column(Integer)
     start: Mapped[datetime | None] = mapped_column(DateTime())
     end: Mapped[datetime | None] = mapped_column(DateTime())
@@ -187,3 +189,13 @@ class TokenRow(Base):
     datasets: Mapped[list[str]] = mapped_column(JsonType)
     created: Mapped[datetime] = mapped_column(DateTime())
     revoked: Mapped[datetime | None] = mapped_column(DateTime())
+
+
+class StateRow(Base):
+    """One row: the catalogue's generation, which every committed write advances. Whatever a
+    process derives from the records (version histories, counts of matches, mirrors) it keeps
+    until the generation changes, whichever process wrote."""
+
+    __tablename__ = "catalogue_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)

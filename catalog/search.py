@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import Select, and_, case, false, or_
 from sqlalchemy.orm import Session
 
 from astrobench.catalog.cql2 import Translator
@@ -96,13 +96,19 @@ class Plan:
             except (KeyError, IndexError, TypeError, ValueError) as error:  # a malformed node
                 raise InvalidParameter(f"filter is not valid CQL2 JSON: {error!r}") from None
 
-    def run(self, session: Session, base: Select[Any], query: SearchQuery) -> Page:
+    def run(
+        self,
+        session: Session,
+        base: Select[Any],
+        query: SearchQuery,
+        count: Callable[[Select[Any]], int] | None = None,
+    ) -> Page:
+        """One page of ``base`` under the plan's conditions. ``count`` counts every match of a
+        statement; without it, the number of matches is given only where the page shows them
+        all (so is it with it: then there is nothing to count)."""
         keys = self._keys(query.sortby)
         signature = hashlib.sha256(repr(list(query.sortby)).encode()).hexdigest()[:8]
-        statement = base.where(*self.conditions)
-        matched = None
-        if self.keep is None:
-            matched = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        matching = statement = base.where(*self.conditions)
         if query.token:
             values = _check_types(keys, decode_token(query.token, signature))
             statement = statement.where(_after(keys, values))
@@ -115,6 +121,11 @@ class Plan:
             rows = self._kept(session.execute(ordered.execution_options(yield_per=200)), query)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
+        matched = None
+        if self.keep is None and not query.token and not more:
+            matched = len(rows)
+        elif self.keep is None and count is not None:
+            matched = count(matching)
         width = len(base.selected_columns)  # the record, and what else the caller selected
         token = encode_token(list(rows[-1][width:]), signature) if more else None
         found = [dict(row[0]) for row in rows]

@@ -7,18 +7,34 @@ one transaction, so a version is either entirely visible or not at all; afterwar
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, create_engine, delete, event, select
+import orjson
+from sqlalchemy import (
+    Select,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,8 +52,15 @@ from astrobench.catalog.errors import (
 from astrobench.catalog.geometry import bbox_condition
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES
 from astrobench.catalog.records import AssetRecord, VersionSummary
-from astrobench.catalog.rows import item_row, naive_utc, utc_now, version_columns
-from astrobench.catalog.schema import AssetRow, DatasetRow, ItemRow, SkyRangeRow, VersionRow
+from astrobench.catalog.rows import item_columns, item_row, naive_utc, utc_now, version_columns
+from astrobench.catalog.schema import (
+    AssetRow,
+    DatasetRow,
+    ItemRow,
+    SkyRangeRow,
+    StateRow,
+    VersionRow,
+)
 from astrobench.catalog.search import Page, Plan, SearchQuery
 from astrobench.catalog.sky import moc_ranges
 from astrobench.catalog.versions import Status, Version, VersionInfo, resolve
@@ -61,28 +84,74 @@ _ITEM_VERSION = and_(
 
 ASSETS_REMEMBERED = 10_000
 """Published files' records a store keeps in memory (a few MB at most)."""
+COUNTS_REMEMBERED = 10_000
+"""Searches whose number of matches a store keeps, per generation (a few MB at most)."""
+_GENERATION = select(StateRow.generation).where(StateRow.id == 1)
+_ADVANCE = update(StateRow).where(StateRow.id == 1).values(generation=StateRow.generation + 1)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Published:
+    """Every dataset's published versions, as of one generation of the catalogue."""
+
+    generation: int
+    histories: dict[str, list[VersionSummary]]
+    """Dataset -> its versions, oldest first."""
+    latest: dict[str, str]
+    titles: dict[str, str | None]
+    """Dataset -> its latest version's title."""
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _same_value(value: Any) -> Any:
+    return value
 
 
 class Store:
     """Datasets, their versions, items and assets, in one relational database."""
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
-        """``engine_options`` go to ``sqlalchemy.create_engine`` (``pool_size``...)."""
+    def __init__(self, url: str, count_matches: bool = True, **engine_options: Any) -> None:
+        """``count_matches``: give every search page the number of matches in all (counted
+        once per search and generation), not only pages that show the whole result.
+        ``engine_options`` go to ``sqlalchemy.create_engine`` (``pool_size``...).
+
+        Pooled connections are not pinged before use: when the database restarts, the request
+        that meets a dead connection fails (503) and the whole pool is replaced at once.
+        """
         self.url = url
+        self.count_matches = count_matches
         connect_args: dict[str, Any] = {}
         if url.startswith("sqlite"):
             connect_args.update(check_same_thread=False, timeout=SQLITE_BUSY_SECONDS)
+            if make_url(url).database in (None, "", ":memory:"):  # a connection per thread
+                engine_options.pop("max_overflow", None)
         self.engine: Engine = create_engine(
-            url, connect_args=connect_args, pool_pre_ping=True, **engine_options
+            url,
+            connect_args=connect_args,
+            json_serializer=_json,
+            json_deserializer=orjson.loads,
+            **engine_options,
         )
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
-        self._session = sessionmaker(self.engine, expire_on_commit=False)
+        reads = self.engine
+        if not url.startswith("sqlite"):  # each read is its own snapshot: no BEGIN, no ROLLBACK
+            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._session = sessionmaker(reads, expire_on_commit=False)
+        self._snapshot = sessionmaker(self.engine, expire_on_commit=False)
         self._writes = self.engine.execution_options(writes=True)
         self._writer = sessionmaker(self._writes, expire_on_commit=False)
         self._current = threading.local()
         self._assets: dict[str, AssetRecord] = {}
+        self._published: Published | None = None
+        self._derived: dict[str, tuple[int, Any]] = {}
+        self._counts: OrderedDict[Hashable, tuple[int, int]] = OrderedDict()
+        self._counts_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -129,14 +198,19 @@ class Store:
             raise StorageUnavailable("the catalogue database is busy; try again shortly") from error
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, snapshot: bool = False) -> Iterator[Session]:
         """A session for reading; inside another session of this thread, that one, so that a
-        request never holds two pooled connections (and a busy pool cannot deadlock)."""
+        request never holds two pooled connections (and a busy pool cannot deadlock).
+
+        On PostgreSQL each statement reads the latest committed state, unless ``snapshot``: then
+        the session is one transaction, as a server-side cursor needs.
+        """
         current: Session | None = getattr(self._current, "session", None)
         if current is not None:
             yield current
             return
-        with self._translate(), self._session() as session, self._using(session):
+        maker = self._snapshot if snapshot else self._session
+        with self._translate(), maker() as session, self._using(session):
             yield session
 
     @contextmanager
@@ -149,6 +223,7 @@ class Store:
             return
         with self._translate(), self._writer() as session, session.begin(), self._using(session):
             yield session
+            session.execute(_ADVANCE)  # last, so the row lock is held only while committing
 
     @contextmanager
     def _using(self, session: Session) -> Iterator[None]:
@@ -187,7 +262,7 @@ class Store:
                     session.delete(row)
                     session.flush()
                 row = self._new_version(session, collection, Status.PUBLISHED)
-                session.add_all(item_row(item, version, collection) for item in items)
+                self._insert_items(session, [item_columns(i, version, collection) for i in items])
                 self._finish_publish(session, row, assets, published)
                 return True
         except IntegrityError as error:
@@ -308,38 +383,83 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def generation(self) -> int:
+        """The catalogue's generation: it advances with every committed write."""
+        with self.session() as session:
+            return self._generation(session)
+
+    def _generation(self, session: Session) -> int:
+        return session.scalar(_GENERATION) or 0
+
+    def cached(self, name: str, read: Callable[[], T], catalogue: Published | None = None) -> T:
+        """``read()``, kept while the catalogue stays at the generation of ``catalogue``
+        (default: the current one); the result must not be modified."""
+        generation = (catalogue or self.published()).generation
+        known = self._derived.get(name)
+        if known is not None and known[0] == generation:
+            return known[1]  # type: ignore[no-any-return]
+        found = read()
+        if not self._writing(getattr(self._current, "session", None)):
+            self._derived[name] = (generation, found)
+        return found
+
+    def _writing(self, session: Session | None) -> bool:
+        """Whether ``session`` is a write transaction (whose changes no cache has seen yet)."""
+        return session is not None and session.bind is self._writes
+
+    def published(self) -> Published:
+        """Every dataset's published versions: read once per generation of the catalogue."""
+        with self.session() as session:
+            generation = self._generation(session)
+            known = self._published
+            writing = self._writing(session)
+            if known is not None and known.generation == generation and not writing:
+                return known
+            rows = session.execute(
+                select(
+                    VersionRow.dataset_id,
+                    VersionRow.version,
+                    VersionRow.status,
+                    VersionRow.published,
+                    VersionRow.updated,
+                    VersionRow.reason,
+                    VersionRow.successor,
+                    VersionRow.is_latest,
+                    VersionRow.title,
+                )
+                .where(_VISIBLE)
+                .order_by(
+                    VersionRow.dataset_id, VersionRow.major, VersionRow.minor, VersionRow.patch
+                )
+            ).all()
+            found = Published(generation, {}, {}, {})
+            for row in rows:
+                summary = VersionSummary(
+                    row.version,
+                    Status(row.status),
+                    (row.published or row.updated).replace(tzinfo=timezone.utc),
+                    row.reason,
+                    row.successor,
+                )
+                found.histories.setdefault(row.dataset_id, []).append(summary)
+                if row.is_latest:
+                    found.latest[row.dataset_id] = row.version
+                    found.titles[row.dataset_id] = row.title
+            if not writing:
+                self._published = found
+            return found
+
     def dataset_ids(self) -> list[str]:
         """Datasets with at least one published version."""
-        with self.session() as session:
-            return list(
-                session.scalars(
-                    select(VersionRow.dataset_id)
-                    .where(_VISIBLE)
-                    .distinct()
-                    .order_by(VersionRow.dataset_id)
-                )
-            )
+        return list(self.published().histories)
 
     def history(self, dataset: str) -> list[VersionSummary]:
         """Every published version of a dataset, oldest first."""
-        with self.session() as session:
-            rows = session.scalars(
-                select(VersionRow)
-                .where(VersionRow.dataset_id == dataset, _VISIBLE)
-                .order_by(VersionRow.major, VersionRow.minor, VersionRow.patch)
-            ).all()
-            if not rows:
-                raise DatasetNotFound(dataset, self.dataset_ids())
-            return [
-                VersionSummary(
-                    r.version,
-                    Status(r.status),
-                    (r.published or r.updated).replace(tzinfo=timezone.utc),
-                    r.reason,
-                    r.successor,
-                )
-                for r in rows
-            ]
+        catalogue = self.published()
+        found = catalogue.histories.get(dataset)
+        if not found:
+            raise DatasetNotFound(dataset, list(catalogue.histories))
+        return list(found)
 
     def resolve(
         self, dataset: str, request: str | None, history: Sequence[VersionSummary] | None = None
@@ -352,31 +472,42 @@ class Store:
 
     def latest_versions(self) -> dict[str, str]:
         """The latest (newest not yanked) version of every dataset."""
-        return self._latest(VersionRow.version)
+        return dict(self.published().latest)
 
     def latest_titles(self) -> dict[str, str | None]:
         """The title of the latest version of every dataset."""
-        return self._latest(VersionRow.title)
+        return dict(self.published().titles)
 
-    def _latest(self, column: Any) -> dict[str, Any]:
+    def release_notes(self, dataset: str) -> dict[str, str]:
+        """Version -> its release notes, for every published version of a dataset."""
+        notes = VersionRow.collection["astrobench:release_notes"].as_string()
         with self.session() as session:
             rows = session.execute(
-                select(VersionRow.dataset_id, column)
-                .where(VersionRow.is_latest)
-                .order_by(VersionRow.dataset_id)
+                select(VersionRow.version, notes).where(VersionRow.dataset_id == dataset, _VISIBLE)
             ).all()
-        return {dataset: value for dataset, value in rows}
+        return {version: text or "" for version, text in rows}
 
     def collection(self, dataset: str, version: str) -> dict[str, Any]:
         with self.session() as session:
             return dict(self._version_row(session, dataset, version).collection)
 
-    def items(self, dataset: str, version: str, query: SearchQuery | None = None) -> Page:
-        """The items of one published version, a page at a time, optionally filtered."""
-        exact = self.resolve(dataset, version)
-        plan = self._item_plan(query or SearchQuery())
+    def items(
+        self,
+        dataset: str,
+        version: str,
+        query: SearchQuery | None = None,
+        catalogue: Published | None = None,
+    ) -> Page:
+        """The items of one published version, a page at a time, optionally filtered.
+        ``catalogue``: the published versions, when the caller has read them already."""
+        query = query or SearchQuery()
+        catalogue = catalogue or self.published()
+        exact = self.resolve(dataset, version, catalogue.histories.get(dataset))
+        plan = self._item_plan(query)
         plan.conditions += [ItemRow.dataset_id == dataset, ItemRow.version == exact]
-        return self._run(plan, query or SearchQuery())
+        latest = catalogue.latest.get(dataset) == exact
+        base = select(ItemRow.content, literal(latest))  # one version: no join to versions
+        return self._run(plan, query, ("items", dataset, exact), base, catalogue)
 
     def item(self, dataset: str, item_id: str) -> dict[str, Any]:
         """An item by id, in any published version (item ids carry their version)."""
@@ -391,12 +522,12 @@ class Store:
                 raise ItemNotFound(f"dataset {dataset!r} has no item {item_id!r}")
             return dict(content)
 
-    def search(self, query: SearchQuery) -> Page:
-        """Items matching a search; without ``ids``, only the latest version of each dataset."""
-        if query.collections:
-            known = self.dataset_ids()
-            if not any(c in known for c in query.collections):
-                raise DatasetNotFound(query.collections[0], known)
+    def search(self, query: SearchQuery, catalogue: Published | None = None) -> Page:
+        """Items matching a search; without ``ids``, only the latest version of each dataset.
+        ``catalogue``: the published versions, when the caller has read them already."""
+        catalogue = catalogue or self.published()
+        if query.collections and not any(c in catalogue.histories for c in query.collections):
+            raise DatasetNotFound(query.collections[0], list(catalogue.histories))
         plan = self._item_plan(query)
         if query.ids:
             plan.conditions += [ItemRow.id.in_(query.ids), _VISIBLE]
@@ -404,9 +535,10 @@ class Store:
             plan.conditions.append(VersionRow.is_latest)
         if query.collections:
             plan.conditions.append(ItemRow.dataset_id.in_(query.collections))
-        return self._run(plan, query)
+        base = select(ItemRow.content, VersionRow.is_latest).join(VersionRow, _ITEM_VERSION)
+        return self._run(plan, query, ("search",), base, catalogue)
 
-    def search_collections(self, query: SearchQuery) -> Page:
+    def search_collections(self, query: SearchQuery, catalogue: Published | None = None) -> Page:
         """The latest version of every dataset matching a collection search."""
         if query.intersects is not None:
             raise InvalidParameter(
@@ -423,8 +555,10 @@ class Store:
         if query.ids:
             plan.conditions.append(VersionRow.dataset_id.in_(query.ids))
         plan.add_common(query)
+        generation = (catalogue or self.published()).generation
         with self.session() as session:
-            return plan.run(session, select(VersionRow.collection), query)
+            count = self._counter(session, ("collections", _query_key(query)), generation)
+            return plan.run(session, select(VersionRow.collection), query, count)
 
     def version_assets(self, dataset: str, version: str) -> list[AssetRecord]:
         """The files published with one exact version."""
@@ -467,10 +601,86 @@ class Store:
             plan.keep = _intersecting(query.intersects)
         return plan
 
-    def _run(self, plan: Plan, query: SearchQuery) -> Page:
-        with self.session() as session:
-            base = select(ItemRow.content, VersionRow.is_latest).join(VersionRow, _ITEM_VERSION)
-            return plan.run(session, base, query)
+    def _run(
+        self,
+        plan: Plan,
+        query: SearchQuery,
+        scope: tuple[str, ...],
+        base: Select[Any],
+        catalogue: Published,
+    ) -> Page:
+        with self.session(snapshot=plan.keep is not None) as session:  # keep reads a cursor
+            count = self._counter(session, (*scope, _query_key(query)), catalogue.generation)
+            return plan.run(session, base, query, count)
+
+    def _counter(
+        self, session: Session, key: Hashable, generation: int
+    ) -> Callable[[Select[Any]], int] | None:
+        """How a search counts its matches: once per generation of the catalogue, as the
+        matches of a search change only when the catalogue does (None: not counted)."""
+        if not self.count_matches:
+            return None
+
+        def count(statement: Select[Any]) -> int:
+            cache = not self._writing(session)
+            with self._counts_lock:
+                known = self._counts.get(key)
+                if cache and known is not None and known[0] == generation:
+                    self._counts.move_to_end(key)
+                    return known[1]
+            counting = statement.with_only_columns(func.count(), maintain_column_froms=True)
+            found = session.scalar(counting.order_by(None)) or 0
+            if cache:
+                with self._counts_lock:
+                    self._counts[key] = (generation, found)
+                    self._counts.move_to_end(key)
+                    while len(self._counts) > COUNTS_REMEMBERED:
+                        self._counts.popitem(last=False)
+            return found
+
+        return count
+
+    def _insert_items(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """Insert item rows in bulk, straight through the driver (SQLAlchemy's per-row work
+        would take most of the time): ``COPY`` with psycopg, one ``executemany`` with sqlite3
+        of the values as SQLAlchemy's column types bind them."""
+        if not rows:
+            return
+        driver = self.engine.dialect.driver
+        if driver not in ("psycopg", "pysqlite"):
+            session.execute(insert(ItemRow), rows)
+            return
+        columns = list(rows[0])  # item_columns gives every row the same columns
+        names = ", ".join(f'"{name}"' for name in columns)
+        raw: Any = session.connection().connection.driver_connection  # in this transaction
+        if driver == "psycopg":
+            import psycopg as module
+
+            statement = f"COPY items ({names}) FROM STDIN"
+        else:
+            import sqlite3 as module  # type: ignore[no-redef]
+
+            statement = f"INSERT INTO items ({names}) VALUES ({', '.join('?' * len(columns))})"
+            dialect, table = self.engine.dialect, ItemRow.__table__
+            types = [table.c[name].type.dialect_impl(dialect) for name in columns]
+            binds = [t.bind_processor(dialect) or _same_value for t in types]
+        try:
+            if driver == "psycopg":
+                with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(
+                            [_json(row[c]) if c == "content" else row[c] for c in columns]
+                        )
+            else:
+                raw.executemany(
+                    statement,
+                    [
+                        [bind(row[c]) for bind, c in zip(binds, columns, strict=True)]
+                        for row in rows
+                    ],
+                )
+        except module.Error as error:  # as SQLAlchemy raises them, had it run the statement
+            raise DBAPIError.instance(statement, None, error, module.Error) from error
 
     def _lock_dataset(self, session: Session, dataset: str, create: bool = False) -> None:
         """Serialise the writes to one dataset: each takes its dataset's row lock before any
@@ -564,19 +774,28 @@ class Store:
     ) -> None:
         row.published = naive_utc(published or utc_now())
         row.updated = utc_now()
-        session.add_all(
-            AssetRow(
-                path=a.path,
-                dataset_id=row.dataset_id,
-                version=row.version,
-                sha256=a.sha256,
-                size=a.size,
-                media_type=a.media_type,
-            )
-            for a in assets
-        )
         session.flush()
+        if assets:
+            session.execute(
+                insert(AssetRow),
+                [
+                    dict(
+                        path=a.path,
+                        dataset_id=row.dataset_id,
+                        version=row.version,
+                        sha256=a.sha256,
+                        size=a.size,
+                        media_type=a.media_type,
+                    )
+                    for a in assets
+                ],
+            )
         self._refresh_latest(session, row.dataset_id)
+        if self.dialect == "sqlite":
+            # SQLite has no autovacuum to keep the planner's statistics current; without them
+            # it scans every item for a time window. A sample of each index is enough.
+            session.execute(text(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_ROWS}"))
+            session.execute(text("ANALYZE"))
 
     def _refresh_latest(self, session: Session, dataset: str) -> None:
         """Mark the newest published, not yanked version of a dataset as its latest."""
@@ -609,6 +828,11 @@ class Store:
         return row
 
 
+def _query_key(query: SearchQuery) -> str:
+    """What decides a search's matches, whichever page it is on."""
+    return repr(dataclasses.replace(query, token=None, limit=0, sortby=()))
+
+
 def _intersecting(geometry: Any) -> Callable[[dict[str, Any]], bool]:
     """A test of whether an item's geometry intersects ``geometry`` (a null one never does)."""
     from shapely import prepared
@@ -633,6 +857,8 @@ def _by_id(record: dict[str, Any]) -> str:
     return str(record.get("id"))
 
 
+SQLITE_ANALYSIS_ROWS = 2000
+"""Rows of each index that SQLite's ANALYZE samples after a publication."""
 SQLITE_BUSY_SECONDS = 15.0
 """How long a SQLite writer waits for another's write lock before the store reports an outage."""
 

@@ -42,7 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     import time)."""
     settings = settings or Settings()
     settings.prepare()
-    store = Store(settings.database_url)
+    store = Store(
+        settings.database_url,
+        count_matches=settings.count_matches,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     if settings.auto_migrate:
         store.create()
     else:

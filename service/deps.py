@@ -18,7 +18,7 @@ from astrobench.catalog.records import (
     with_version_links,
 )
 from astrobench.catalog.storage import AssetStorage
-from astrobench.catalog.store import Store
+from astrobench.catalog.store import Published, Store
 from astrobench.service.gate import StorageGate
 from astrobench.service.params import SearchLimits
 from astrobench.service.settings import Settings
@@ -95,7 +95,7 @@ def collection_json(
     is cited by the concept DOI, at its own URL by the version DOI.
     """
     catalogue = store(request)
-    history = catalogue.history(dataset)
+    history = published(request).histories.get(dataset) or catalogue.history(dataset)
     latest = catalogue.resolve(dataset, None, history)
     record = with_version_links(
         stored if stored is not None else catalogue.collection(dataset, version),
@@ -138,19 +138,30 @@ def _per_request(request: Request, name: str, read: Callable[[], T]) -> T:
     return found
 
 
+def published(request: Request) -> Published:
+    """Every dataset's published versions, as the request found them (read once per request;
+    the store reads them again only after the catalogue has changed)."""
+    return _per_request(request, "published", store(request).published)
+
+
+def _cached(request: Request, name: str, read: Callable[[], T]) -> T:
+    """``read()``, once per generation of the catalogue."""
+    return store(request).cached(name, read, published(request))
+
+
 def mirrors(request: Request) -> list[mirror_registry.Mirror]:
-    """The registered mirrors, read once per request."""
-    return _per_request(request, "mirrors", lambda: mirror_registry.listed(store(request)))
+    """The registered mirrors."""
+    return _cached(request, "mirrors", lambda: mirror_registry.listed(store(request)))
 
 
 def latest_versions(request: Request) -> dict[str, str]:
-    """Dataset -> its latest version, read once per request."""
-    return _per_request(request, "latest", store(request).latest_versions)
+    """Dataset -> its latest version."""
+    return published(request).latest
 
 
 def doi_states(request: Request) -> dict[str, str]:
-    """DOI -> ``registered`` (findable at DataCite) or ``reserved``, for every minted DOI; read
-    once per request. A DOI not minted yet is reserved too: it is a function of the ids."""
+    """DOI -> ``registered`` (findable at DataCite) or ``reserved``, for every minted DOI. A DOI
+    not minted yet is reserved too: it is a function of the ids."""
 
     def read() -> dict[str, str]:
         return {
@@ -158,4 +169,4 @@ def doi_states(request: Request) -> dict[str, str]:
             for s in minting.states(store(request))
         }
 
-    return _per_request(request, "dois", read)
+    return _cached(request, "dois", read)

@@ -49,6 +49,15 @@ class Settings(CatalogSettings):
     """Largest request body accepted (413 above it), file uploads aside."""
     max_upload_bytes: int = 4 * 1024**3
     """Largest file a curator may upload (``PUT .../versions/{v}/files/{name}``; 413 above it)."""
+    count_matches: bool = True
+    """Give every page of a search the number of matches in all (``numberMatched``). Counted
+    once per search until the catalogue changes; when False, only pages that hold every match
+    say how many there are."""
+    database_pool_size: int = 10
+    """Database connections each worker keeps open: enough for its busiest moments, so that it
+    does not open and close connections under load."""
+    database_max_overflow: int = 10
+    """Further connections a worker may open at a peak, closed when returned."""
     storage_timeout: float = 10.0
     """Seconds a read of asset storage may take, waiting for a turn included, before the
     request gets 503; also each attempt's connect and read timeout on S3."""

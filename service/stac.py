@@ -7,6 +7,7 @@ from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -73,7 +74,15 @@ CONFORMANCE = [
 Params = Annotated[SearchParams, Depends()]
 
 
-class GeoJSONResponse(JSONResponse):
+class FastJSONResponse(JSONResponse):
+    """JSON written by orjson: what routes that return many records answer with, as instances,
+    so that FastAPI neither validates nor re-encodes what the store already holds as JSON."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class GeoJSONResponse(FastJSONResponse):
     """Items and item collections are GeoJSON (STAC API item search, OGC API Features)."""
 
     media_type = GEOJSON
@@ -107,7 +116,7 @@ def landing(request: Request) -> dict[str, Any] | Response:
             title="astrobench benchmark extension schema",
         ),
     ]
-    titles = deps.store(request).latest_titles()
+    titles = deps.published(request).titles
     links += [link("child", collection_path(d), title=t or d) for d, t in titles.items()]
     return {
         "type": "Catalog",
@@ -133,10 +142,10 @@ def conformance() -> dict[str, Any]:
     "Browsers get the searchable HTML list.",
     response_model=None,
 )
-def collections(request: Request, params: Params) -> dict[str, Any] | Response:
+def collections(request: Request, params: Params) -> Response:
     html = negotiate.choose(request.headers.get("accept"), [JSON, HTML]) == HTML
     query, fields = params.query(deps.search_limits(request))
-    page = deps.store(request).search_collections(query)
+    page = deps.store(request).search_collections(query, deps.published(request))
     if html:
         found = [deps.collection_json(request, c["id"], c["version"], c) for c in page.items]
         return pages.catalogue(request, found, request.query_params.get("q"))
@@ -161,12 +170,14 @@ def collections(request: Request, params: Params) -> dict[str, Any] | Response:
     ]
     if page.next_token:
         links.append(_next_get(request, "/collections", page.next_token, JSON))
-    return {
-        "collections": found,
-        "links": links,
-        "numberMatched": page.matched,
-        "numberReturned": len(found),
-    }
+    return FastJSONResponse(
+        {
+            "collections": found,
+            "links": links,
+            "numberMatched": page.matched,
+            "numberReturned": len(found),
+        }
+    )
 
 
 @router.get(
@@ -267,7 +278,7 @@ def version_items(
 ) -> dict[str, Any]:
     """A page of one version's items, filtered, sorted and projected as asked."""
     query, fields = params.query(deps.search_limits(request))
-    page = deps.store(request).items(dataset, version, query)
+    page = deps.store(request).items(dataset, version, query, deps.published(request))
     path = deps.app_path(request)
     next_link = _next_get(request, path, page.next_token) if page.next_token else None
     return feature_collection(request, page, fields, next_link)
@@ -278,16 +289,16 @@ def version_items(
     summary="Items of a dataset's latest version",
     response_class=GeoJSONResponse,
 )
-def items(request: Request, dataset: str, params: Params) -> dict[str, Any]:
-    return version_items(request, dataset, "latest", params)
+def items(request: Request, dataset: str, params: Params) -> Response:
+    return GeoJSONResponse(version_items(request, dataset, "latest", params))
 
 
 @router.get(
     "/collections/{dataset}/items/{item_id}", summary="One item", response_class=GeoJSONResponse
 )
-def item(request: Request, dataset: str, item_id: str) -> dict[str, Any]:
+def item(request: Request, dataset: str, item_id: str) -> Response:
     found = deps.store(request).item(dataset, item_id)
-    return deps.item_json(request, found, deps.app_path(request))
+    return GeoJSONResponse(deps.item_json(request, found, deps.app_path(request)))
 
 
 @router.get(
@@ -295,17 +306,17 @@ def item(request: Request, dataset: str, item_id: str) -> dict[str, Any]:
     summary="Item search (latest versions; any version when ids are given)",
     response_class=GeoJSONResponse,
 )
-def search_get(request: Request, params: Params) -> dict[str, Any]:
+def search_get(request: Request, params: Params) -> Response:
     query, fields = params.query(deps.search_limits(request))
-    page = deps.store(request).search(query)
+    page = deps.store(request).search(query, deps.published(request))
     next_link = _next_get(request, "/search", page.next_token) if page.next_token else None
-    return feature_collection(request, page, fields, next_link)
+    return GeoJSONResponse(feature_collection(request, page, fields, next_link))
 
 
 @router.post("/search", summary="Item search with a JSON body", response_class=GeoJSONResponse)
-def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
+def search_post(request: Request, body: SearchBody) -> Response:
     query, fields = body.query(deps.search_limits(request))
-    page = deps.store(request).search(query)
+    page = deps.store(request).search(query, deps.published(request))
     next_link = None
     if page.next_token:
         next_body = body.model_dump(exclude_unset=True, by_alias=True) | {"token": page.next_token}
@@ -319,4 +330,4 @@ def search_post(request: Request, body: SearchBody) -> dict[str, Any]:
             merge=False,
             title="Next page",
         )
-    return feature_collection(request, page, fields, next_link)
+    return GeoJSONResponse(feature_collection(request, page, fields, next_link))

@@ -26,16 +26,16 @@ router = APIRouter(responses=READ_ERRORS)
 def versions(request: Request, dataset: str) -> dict[str, Any]:
     catalogue = deps.store(request)
     history = catalogue.history(dataset)
-    latest = catalogue.resolve(dataset, None)
+    latest = catalogue.resolve(dataset, None, history)
+    notes = catalogue.release_notes(dataset)
     entries = []
     for summary in history:
-        notes = catalogue.collection(dataset, summary.version).get("astrobench:release_notes", "")
         entries.append(
             {
                 "version": summary.version,
                 "status": summary.status.value,
                 "published": iso(summary.published),
-                "release_notes": notes,
+                "release_notes": notes.get(summary.version, ""),
                 "reason": summary.reason,
                 "successor": summary.successor,
                 "links": [
@@ -91,8 +91,8 @@ def queryables(request: Request, dataset: str, version: str) -> dict[str, Any]:
     summary="Items of one version",
     response_class=GeoJSONResponse,
 )
-def items(request: Request, dataset: str, version: str, params: Params) -> dict[str, Any]:
-    return version_items(request, dataset, version, params)
+def items(request: Request, dataset: str, version: str, params: Params) -> Response:
+    return GeoJSONResponse(version_items(request, dataset, version, params))
 
 
 @router.get(
@@ -100,10 +100,10 @@ def items(request: Request, dataset: str, version: str, params: Params) -> dict[
     summary="One item",
     response_class=GeoJSONResponse,
 )
-def item(request: Request, dataset: str, version: str, item_id: str) -> dict[str, Any]:
+def item(request: Request, dataset: str, version: str, item_id: str) -> Response:
     catalogue = deps.store(request)
     exact = catalogue.resolve(dataset, version)
     found = catalogue.item(dataset, item_id)
     if found["properties"]["version"] != exact:
         raise ItemNotFound(f"{dataset} {exact} has no item {item_id!r}")
-    return deps.item_json(request, found, deps.app_path(request))
+    return GeoJSONResponse(deps.item_json(request, found, deps.app_path(request)))

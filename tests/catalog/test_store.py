@@ -161,3 +161,64 @@ def test_each_call_needs_one_connection(database_url: str, tmp_path: Path) -> No
         assert store.history("toy-spectra")[0].status is Status.PUBLISHED
     finally:
         store.close()
+
+
+def test_every_committed_write_advances_the_generation(store: Store, tmp_path: Path) -> None:
+    start = store.generation()
+    publish(store, tmp_path)
+    assert store.generation() == start + 1
+    collection, items, assets = records(tmp_path / "again", seed=1)
+    with pytest.raises(VersionExists):
+        store.publish(collection | {"title": "changed"}, items, assets)
+    assert store.generation() == start + 1  # a refused write changes nothing
+    store.set_status("toy-spectra", "1.0.0", Status.DEPRECATED, "superseded")
+    assert store.generation() == start + 2
+
+
+def test_what_a_store_keeps_follows_writes_made_elsewhere(database_url: str, tmp_path: Path) -> None:
+    """Histories, latest versions and counts of matches are kept per generation: a store sees
+    at once what another store (another worker, the command line) publishes or yanks."""
+    reader, writer = Store(database_url), Store(database_url)
+    try:
+        reader.create()
+        publish(writer, tmp_path, version="1.0.0")
+        query = SearchQuery(limit=1)
+        assert reader.search(query).matched == 2
+        assert reader.latest_versions() == {"toy-spectra": "1.0.0"}
+        kept = reader.published()
+        assert reader.published() is kept  # nothing changed: nothing read again
+
+        publish(writer, tmp_path, version="1.1.0", splits=("train", "validation", "test"))
+        assert reader.search(query).matched == 3
+        assert reader.latest_versions() == {"toy-spectra": "1.1.0"}
+        assert [h.version for h in reader.history("toy-spectra")] == ["1.0.0", "1.1.0"]
+
+        writer.set_status("toy-spectra", "1.1.0", Status.YANKED, "wrong labels")
+        assert reader.search(query).matched == 2
+        assert reader.latest_versions() == {"toy-spectra": "1.0.0"}
+        assert reader.cached("n", lambda: 1) == 1
+        assert reader.cached("n", lambda: 2) == 1  # kept while the catalogue stays as it was
+        writer.set_status("toy-spectra", "1.1.0", Status.PUBLISHED, "relabelled")
+        assert reader.cached("n", lambda: 2) == 2
+    finally:
+        reader.close()
+        writer.close()
+
+
+@pytest.mark.parametrize("count", [True, False])
+def test_number_matched_on_every_page_or_where_it_costs_nothing(
+    database_url: str, tmp_path: Path, count: bool
+) -> None:
+    store = Store(database_url, count_matches=count)
+    try:
+        store.create()
+        publish(store, tmp_path, splits=("train", "validation", "test"))
+        first = store.search(SearchQuery(limit=2))
+        second = store.search(SearchQuery(limit=2, token=first.next_token))
+        assert (first.matched, second.matched) == ((3, 3) if count else (None, None))
+        assert store.search(SearchQuery(limit=3)).matched == 3  # the page holds every match
+        assert store.items("toy-spectra", "1.0.0", SearchQuery(limit=1)).matched == (
+            3 if count else None
+        )
+    finally:
+        store.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -10,10 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+import uvicorn
+import uvloop
 import yaml
 
 from astrobench.catalog.records import release_records
 from astrobench.catalog.storage import AssetStorage
+from astrobench.service.commands import tcp_listener
 from astrobench.service.process import running_server
 from tests.catalog.factories import make_release
 
@@ -110,3 +116,40 @@ def _k8s_probes() -> list[str]:
     ]
     assert probes, "the Deployment has no HTTP probes"
     return probes
+
+
+def _nodelay_of_accepted(listener: socket.socket, loop_factory: Any = None) -> int:
+    """TCP_NODELAY of a connection that an event loop accepted on ``listener``, as uvicorn's
+    workers accept them (``create_server(sock=...)``)."""
+
+    async def accept_one() -> int:
+        loop = asyncio.get_running_loop()
+        seen: asyncio.Future[int] = loop.create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: Any) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await loop.create_server(Probe, sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        try:
+            return await seen
+        finally:
+            writer.close()
+            server.close()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(accept_one())
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_workers_answer_keep_alive_requests_without_waiting_for_acks(loop: str) -> None:
+    """With --workers, uvicorn binds the socket that the workers share; connections accepted on
+    it must have Nagle's algorithm off, or each keep-alive response waits ~40 ms for an ACK."""
+    factory = uvloop.new_event_loop if loop == "uvloop" else None
+    config = uvicorn.Config("astrobench.service.app:create_app", host="127.0.0.1", port=0)
+    assert _nodelay_of_accepted(tcp_listener(config.bind_socket()), factory) == 1
+    if loop == "asyncio":  # what the fix is for: uvicorn's own socket leaves Nagle on
+        assert _nodelay_of_accepted(config.bind_socket(), factory) == 0
