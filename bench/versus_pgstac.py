@@ -12,9 +12,10 @@ parsing included on both sides, then ``ANALYZE`` on both PostgreSQL databases; t
 left as publishing leaves it), checks that every query of the mix returns the same items on both
 servers by following every page, and runs the mix against each server in turn: astrobench on
 PostgreSQL, pgstac, astrobench on the embedded SQLite default, and astrobench on PostgreSQL with
-``--workers 2``. Every server runs one worker unless said; the load generator holds C keep-alive
-connections, each sending its next request when the last is answered, for ``--seconds``. The
-mix, one kind in five each:
+``--workers 2``. Every server runs one worker unless said, and is first warmed by every request of
+the mix three times over, on 8 connections, so that the figures are of a server in its steady
+state. The load generator then holds C keep-alive connections, each sending its next request
+when the last is answered, for ``--seconds``. The mix, one kind in five each:
 
 - ``collections``: ``GET /collections`` (the first page)
 - ``items``: ``GET /collections/{id}/items?limit=10``
@@ -50,6 +51,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import orjson
 import psutil
 import psycopg
 
@@ -164,15 +166,21 @@ def load_pgstac(python: Path, records: Records, dsn: str) -> float:
     return time.perf_counter() - began
 
 
+def fresh_sqlite(path: Path) -> str:
+    path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
 def load_astrobench(records: Records, url: str) -> float:
-    """Seconds publishing every version takes, reading and parsing the NDJSON included."""
+    """Seconds publishing every version takes, reading and parsing the NDJSON included (with
+    orjson, as ``pypgstac load`` parses it)."""
     store = Store(url)
     store.create()
     try:
         began = time.perf_counter()
         with records.ours.open() as lines:
             for collection in records.collections:
-                items = [json.loads(next(lines)) for _ in range(PER_DATASET)]
+                items = [orjson.loads(next(lines)) for _ in range(PER_DATASET)]
                 store.publish(collection, items, [])
         return time.perf_counter() - began
     finally:
@@ -328,12 +336,36 @@ def _tree(pid: int) -> list[int]:
 def _busy() -> float:
     """CPU seconds the whole machine has spent busy."""
     times = psutil.cpu_times()
-    return times.user + times.system + getattr(times, "irq", 0) + getattr(times, "softirq", 0)
+    return float(sum(getattr(times, name, 0.0) for name in ("user", "system", "irq", "softirq")))
+
+
+WARM_PASSES = 3
+"""How often each server answers every request of the mix before it is measured."""
+
+
+def warm(base: str, mix: dict[str, list[str]], clients: int = 8) -> None:
+    """Steady state: every request of the mix, ``WARM_PASSES`` times in a random order, over
+    ``clients`` connections, so that each worker has met most of them (a worker keeps what it
+    derives until the catalogue changes; the reference keeps nothing)."""
+    paths = [path for paths in mix.values() for path in paths] * WARM_PASSES
+    random.Random(0).shuffle(paths)
+
+    async def send() -> None:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as session:
+
+            async def one(chunk: list[str]) -> None:
+                for path in chunk:
+                    async with session.get(base + path) as answer:
+                        await answer.read()
+
+            await asyncio.gather(*(one(paths[i::clients]) for i in range(clients)))
+
+    asyncio.run(send())
 
 
 def measure(base: str, pid: int, mix: dict[str, list[str]], clients: int, seconds: float) -> Run:
-    warm = Run(0, {k: [] for k in KINDS}, [], 0, 0)
-    asyncio.run(_load(base, mix, clients, 2.0, warm))  # pools, caches, every worker
+    again = Run(0, {k: [] for k in KINDS}, [], 0, 0)
+    asyncio.run(_load(base, mix, clients, 1.0, again))  # the connections, the pools
     server, generator = _tree(pid), psutil.Process()
     cpu_server, cpu_generator, busy = _cpu(server), sum(generator.cpu_times()[:2]), _busy()
     run = Run(seconds, {k: [] for k in KINDS}, [], 0, 0)
@@ -434,12 +466,14 @@ def main() -> None:
         "--venv", type=Path, default=Path.home() / ".cache" / "astrobench-pgstac-venv"
     )
     parser.add_argument("--skip-load", action="store_true", help="reuse the last run's databases")
+    parser.add_argument("--load-only", action="store_true", help="measure loading only")
     args = parser.parse_args()
     python = ensure_reference(args.venv)
     work = Path(tempfile.gettempdir()) / "astrobench-versus-pgstac"
     work.mkdir(exist_ok=True)
     records = make_records(work, args.items, args.seed)
-    sqlite = f"sqlite:///{work / 'catalogue.sqlite'}"
+    sqlite_file = work / "catalogue.sqlite"
+    sqlite = f"sqlite:///{sqlite_file}"
     theirs_db, ours_db = "versus_pgstac", "versus_astrobench"
     ours_pg = f"postgresql+psycopg://postgres@127.0.0.1:5432/{ours_db}"
     loads: dict[str, list[float]] = {
@@ -454,26 +488,21 @@ def main() -> None:
     for round_ in range(args.rounds):
         print(f"\n-- round {round_ + 1}")
         if not args.skip_load:
-            steps = [
-                ("pgstac", lambda: load_pgstac(python, records, fresh_database(theirs_db))),
-                (
-                    "astrobench PostgreSQL",
-                    lambda: (fresh_database(ours_db), load_astrobench(records, ours_pg))[1],
+            steps = {
+                "pgstac": lambda: load_pgstac(python, records, fresh_database(theirs_db)),
+                "astrobench PostgreSQL": lambda: load_astrobench(
+                    records, fresh_database(ours_db).replace("postgresql:", "postgresql+psycopg:")
                 ),
-                (
-                    "astrobench SQLite",
-                    lambda: (
-                        Path(sqlite[10:]).unlink(missing_ok=True),
-                        load_astrobench(records, sqlite),
-                    )[1],
-                ),
-            ]
-            for name, step in steps if round_ % 2 == 0 else steps[::-1]:
-                seconds = step()
+                "astrobench SQLite": lambda: load_astrobench(records, fresh_sqlite(sqlite_file)),
+            }
+            for name in list(steps) if round_ % 2 == 0 else list(steps)[::-1]:
+                seconds = steps[name]()
                 loads[name].append(seconds)
                 print(f"load {name:22} {seconds:7.1f} s  {args.items / seconds:8.0f} items/s")
             for name in (theirs_db, ours_db):
                 analyze(f"postgresql://postgres@127.0.0.1:5432/{name}")
+        if args.load_only:
+            continue
         logs = work / "logs"
         logs.mkdir(exist_ok=True)
         with ExitStack() as stack:
@@ -496,6 +525,8 @@ def main() -> None:
                 ours = [servers["astrobench PostgreSQL"][0], servers["astrobench SQLite"][0]]
                 check_same(ours, servers["pgstac"][0], mix)
             order = list(servers) if round_ % 2 == 0 else list(servers)[::-1]
+            for name in order:
+                warm(servers[name][0], mix)
             for clients in args.clients:
                 for name in order:
                     base, pid = servers[name]
@@ -506,7 +537,7 @@ def main() -> None:
         for name in ("astrobench PostgreSQL", "astrobench SQLite"):
             speed = [t / o for o, t in zip(loads[name], loads["pgstac"], strict=True)]
             print(f"loading, {name} / pgstac (speed): " + ", ".join(f"{s:.2f}" for s in speed))
-    for clients in args.clients:
+    for clients in args.clients if table else ():
         for name in ("astrobench PostgreSQL", "astrobench SQLite"):
             for key in ("req/s", "p99 ms", "server CPU ms/req"):
                 print(

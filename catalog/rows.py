@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from astrobench.catalog import benchmark
@@ -22,6 +23,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+@lru_cache(maxsize=4096)  # the items of a version mostly share their times
 def parse_time(value: str | None) -> datetime | None:
     return naive_utc(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else None
 
@@ -53,44 +55,48 @@ def version_columns(collection: dict[str, Any]) -> dict[str, Any]:
 
 
 def item_row(item: dict[str, Any], version: str, collection: dict[str, Any]) -> ItemRow:
-    """An item's row (see ``item_columns``)."""
-    return ItemRow(**item_columns(item, version, collection))
+    """An item's row (see ``ItemColumns``)."""
+    return ItemRow(**ItemColumns(version, collection)(item))
 
 
-def item_columns(item: dict[str, Any], version: str, collection: dict[str, Any]) -> dict[str, Any]:
-    """An item's columns; it inherits its collection's sky and wavelength coverage, and is
-    searched against the collection's MOC where it has one (``sky_ranges`` hold a version's
-    cells)."""
-    props = item["properties"]
-    bbox = item.get("bbox") or [None] * 4
-    if len(bbox) == 6:
-        bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
-    start = props.get("start_datetime") or props.get("datetime")
-    end = props.get("end_datetime") or props.get("datetime")
-    own = collection.get(benchmark.SKY_FOOTPRINT)
-    footprint = props.get(benchmark.SKY_FOOTPRINT) or own
-    band = props.get(benchmark.WAVELENGTH_RANGE) or collection.get(benchmark.WAVELENGTH_RANGE)
-    return dict(
-        dataset_id=collection["id"],
-        id=item["id"],
-        version=version,
-        split=props.get(benchmark.SPLIT),
-        role=props.get(benchmark.ROLE),
-        count=props.get(benchmark.COUNT),
-        start=parse_time(start),
-        end=parse_time(end),
-        west=bbox[0],
-        south=bbox[1],
-        east=bbox[2],
-        north=bbox[3],
-        text=_text(
-            item["id"],
-            props.get("title"),
-            props.get("description"),
-            collection.get("title"),
-            *(collection.get("keywords") or []),
-        ),
-        content=item,
-        **{**footprint_columns(footprint), "moc": bool(own and own.get("moc"))},
-        **band_columns(band),
-    )
+class ItemColumns:
+    """The columns of one version's items. An item inherits its collection's sky and wavelength
+    coverage, and is searched against the collection's MOC where it has one (``sky_ranges``
+    hold a version's cells); what it inherits is worked out once for all of them."""
+
+    def __init__(self, version: str, collection: dict[str, Any]) -> None:
+        own = collection.get(benchmark.SKY_FOOTPRINT)
+        self.version, self.dataset = version, collection["id"]
+        self.moc = bool(own and own.get("moc"))
+        self.sky = footprint_columns(own)
+        self.band = band_columns(collection.get(benchmark.WAVELENGTH_RANGE))
+        self.text = _text(collection.get("title"), *(collection.get("keywords") or []))
+
+    def __call__(self, item: dict[str, Any]) -> dict[str, Any]:
+        props = item["properties"]
+        bbox = item.get("bbox") or [None] * 4
+        if len(bbox) == 6:
+            bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
+        start = props.get("start_datetime") or props.get("datetime")
+        end = props.get("end_datetime") or props.get("datetime")
+        footprint = props.get(benchmark.SKY_FOOTPRINT)
+        band = props.get(benchmark.WAVELENGTH_RANGE)
+        return {
+            "dataset_id": self.dataset,
+            "id": item["id"],
+            "version": self.version,
+            "split": props.get(benchmark.SPLIT),
+            "role": props.get(benchmark.ROLE),
+            "count": props.get(benchmark.COUNT),
+            "start": parse_time(start),
+            "end": parse_time(end),
+            "west": bbox[0],
+            "south": bbox[1],
+            "east": bbox[2],
+            "north": bbox[3],
+            "text": _text(item["id"], props.get("title"), props.get("description"), self.text),
+            "content": item,
+            **(footprint_columns(footprint) if footprint else self.sky),
+            "moc": self.moc,
+            **(band_columns(band) if band else self.band),
+        }

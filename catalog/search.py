@@ -103,9 +103,9 @@ class Plan:
         query: SearchQuery,
         count: Callable[[Select[Any]], int] | None = None,
     ) -> Page:
-        """One page of ``base`` under the plan's conditions. ``count`` counts every match of a
-        statement; without it, the number of matches is given only where the page shows them
-        all (so is it with it: then there is nothing to count)."""
+        """One page of ``base`` under the plan's conditions, with the number of matches: a first
+        page that holds them all gives it without counting; other pages take it from ``count``
+        (which counts the matches of a statement), or give None without one."""
         keys = self._keys(query.sortby)
         signature = hashlib.sha256(repr(list(query.sortby)).encode()).hexdigest()[:8]
         matching = statement = base.where(*self.conditions)

@@ -52,7 +52,7 @@ from astrobench.catalog.errors import (
 from astrobench.catalog.geometry import bbox_condition
 from astrobench.catalog.queryables import COLLECTION_QUERYABLES, ITEM_QUERYABLES
 from astrobench.catalog.records import AssetRecord, VersionSummary
-from astrobench.catalog.rows import item_columns, item_row, naive_utc, utc_now, version_columns
+from astrobench.catalog.rows import ItemColumns, item_row, naive_utc, utc_now, version_columns
 from astrobench.catalog.schema import (
     AssetRow,
     DatasetRow,
@@ -262,7 +262,8 @@ class Store:
                     session.delete(row)
                     session.flush()
                 row = self._new_version(session, collection, Status.PUBLISHED)
-                self._insert_items(session, [item_columns(i, version, collection) for i in items])
+                columns = ItemColumns(version, collection)
+                self._insert_items(session, [columns(item) for item in items])
                 self._finish_publish(session, row, assets, published)
                 return True
         except IntegrityError as error:
@@ -650,7 +651,7 @@ class Store:
         if driver not in ("psycopg", "pysqlite"):
             session.execute(insert(ItemRow), rows)
             return
-        columns = list(rows[0])  # item_columns gives every row the same columns
+        columns = list(rows[0])  # ItemColumns gives every row the same columns
         names = ", ".join(f'"{name}"' for name in columns)
         raw: Any = session.connection().connection.driver_connection  # in this transaction
         if driver == "psycopg":
