@@ -1,4 +1,5 @@
-"""API tokens with scopes: admins write anything, curators only their own datasets.
+"""API tokens with scopes: admins write anything, curators only their own datasets, submitters
+only submit predictions (to any benchmark).
 
 Only a token's SHA-256 digest is stored; the secret is shown once, when the token is issued. Tokens
 are long random strings, so a plain digest (no salt or stretching) is enough to make a stolen
@@ -29,6 +30,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 class Role(str, Enum):
     ADMIN = "admin"
     CURATOR = "curator"
+    SUBMITTER = "submitter"
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,13 @@ class Principal:
 
     def require_write(self, dataset: str) -> None:
         """Raise ``Forbidden`` unless this principal may change ``dataset``."""
-        if self.role is Role.ADMIN or dataset in self.datasets:
+        if self.role is Role.ADMIN or (self.role is Role.CURATOR and dataset in self.datasets):
             return
+        if self.role is Role.SUBMITTER:
+            raise Forbidden(
+                f"token {self.name!r} may only submit predictions; writing needs a curator or "
+                "admin token"
+            )
         allowed = ", ".join(self.datasets) or "none"
         raise Forbidden(
             f"token {self.name!r} may not write dataset {dataset!r}; its datasets: {allowed}"
@@ -50,7 +57,17 @@ class Principal:
 
     def require_admin(self) -> None:
         if self.role is not Role.ADMIN:
-            raise Forbidden(f"token {self.name!r} is a curator token; this needs an admin token")
+            raise Forbidden(
+                f"token {self.name!r} is a {self.role.value} token; this needs an admin token"
+            )
+
+    def require_submit(self) -> None:
+        """Raise ``Forbidden`` unless this principal may submit predictions."""
+        if self.role not in (Role.SUBMITTER, Role.ADMIN):
+            raise Forbidden(
+                f"token {self.name!r} is a {self.role.value} token; submitting needs a token "
+                "made with 'astrobench token create NAME --submit'"
+            )
 
 
 @dataclass(frozen=True)

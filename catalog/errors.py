@@ -131,3 +131,19 @@ class ReadOnly(CatalogError):
     """This catalogue serves a mirror and accepts no changes."""
 
     code = "ReadOnly"
+
+
+class SubmissionNotFound(CatalogError):
+    """No submission has this id."""
+
+    code = "SubmissionNotFound"
+
+
+class TooManySubmissions(CatalogError):
+    """A token has submitted to a benchmark as often as its window allows."""
+
+    code = "TooManySubmissions"
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after

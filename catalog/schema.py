@@ -199,3 +199,45 @@ class StateRow(Base):
     __tablename__ = "catalogue_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class SubmissionRow(Base):
+    """A model's predictions for a version's evaluation splits, scored when submitted. Never
+    changed afterwards; ``key`` (the token, the version and each file's sha256) makes a repeated
+    submission find the first."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["dataset_id", "version"], ["versions.dataset_id", "versions.version"]
+        ),
+        Index("ix_submissions_version", "dataset_id", "version"),
+        Index("ix_submissions_token", "token", "dataset_id", "created"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    dataset_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(40))
+    token: Mapped[str] = mapped_column(String(100))
+    created: Mapped[datetime] = mapped_column(DateTime())
+    evaluator: Mapped[str] = mapped_column(String(100))
+    model_name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    code_url: Mapped[str] = mapped_column(String(500))
+    paper_doi: Mapped[str | None] = mapped_column(String(200))
+    software: Mapped[str | None] = mapped_column(String(500))
+    trained_on: Mapped[list[str]] = mapped_column(JsonType)
+    report: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class SubmissionFileRow(Base):
+    """One predictions file of a submission, kept as sent."""
+
+    __tablename__ = "submission_files"
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    split: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)

@@ -1,5 +1,5 @@
 """The ``astrobench`` command line: serve, ingest, db, token, doi, verify, versions, search,
-download, mirror, evaluate, baseline, rebuild, lint.
+download, mirror, evaluate, submit, baseline, rebuild, lint.
 
 The client's commands run here; the server's and the curator's live in
 ``astrobench.service.commands`` and ``astrobench.ingest.commands``, imported only when run, so
@@ -104,6 +104,35 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 "astrobench evaluate: give --split NAME for one file, or a folder of <split>.csv"
             )
     print(json.dumps(report.data, indent=2) if args.json else report)
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from astrobench.client import Client
+    from astrobench.report import predictions_in
+
+    with Client(args.url, token=args.token) as client:
+        found = client.submit(
+            args.name,
+            predictions_in(Path(args.predictions)),
+            version=args.version,
+            model_name=args.model_name,
+            description=args.description,
+            code_url=args.code_url,
+            paper_doi=args.paper_doi,
+            software=args.software,
+            trained_on=[s for s in (args.trained_on or "").split(",") if s],
+        )
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    print(f"submission {found['id']}: {found['links'][0]['href']}")
+    for row in found["splits"]:
+        low, high = (row.get("intervals") or {}).get(row["primary"], (None, None))
+        bounds = f" [{low:.4g}, {high:.4g}]" if low is not None else ""
+        print(f"  {row['split']:24} {row['primary']} = {row['primary_value']:.4g}{bounds}")
     return 0
 
 
@@ -230,6 +259,11 @@ def parser() -> argparse.ArgumentParser:
     scope.add_argument(
         "--dataset", action="append", help="a dataset a curator token may write (repeatable)"
     )
+    scope.add_argument(
+        "--submit",
+        action="store_true",
+        help="may submit predictions to any benchmark, nothing else",
+    )
     revoke = token_actions.add_parser("revoke", help="revoke a token by name")
     revoke.add_argument("name")
     token_actions.add_parser("list", help="list tokens (names and scopes, never secrets)")
@@ -311,6 +345,25 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     client_options(evaluate)
     evaluate.set_defaults(run=cmd_evaluate)
+
+    submit = commands.add_parser(
+        "submit", help="submit predictions to a benchmark, to be scored and kept (needs a token)"
+    )
+    submit.add_argument("name")
+    submit.add_argument("predictions", help="a folder of <split>.csv files, one per split")
+    submit.add_argument("--version", help="version (default: latest)")
+    submit.add_argument("--model-name", required=True)
+    submit.add_argument("--description", required=True, help="what the model is")
+    submit.add_argument("--code-url", required=True, help="where the code that made them is")
+    submit.add_argument("--paper-doi", help="the paper that describes the model (10.NNNN/...)")
+    submit.add_argument("--software", help="e.g. 'scikit-learn 1.5, astrobench 0.1'")
+    submit.add_argument(
+        "--trained-on", help="comma-separated splits used for training and model selection"
+    )
+    submit.add_argument("--token", help="a token made with --submit (ASTROBENCH_TOKEN)")
+    submit.add_argument("--json", action="store_true", help="print the submission as JSON")
+    client_options(submit)
+    submit.set_defaults(run=cmd_submit)
 
     baseline = commands.add_parser(
         "baseline", help="rerun a published baseline and check its scores (needs [ingest])"

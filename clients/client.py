@@ -189,6 +189,44 @@ class Client:
         path = f"/collections/{name}/versions/{version or 'latest'}/evaluate"
         return Report(self._send("POST", path, json={"predictions": texts}).json())
 
+    def submit(
+        self,
+        name: str,
+        predictions: Mapping[str, Predictions],
+        *,
+        model_name: str,
+        description: str,
+        code_url: str,
+        version: str | None = None,
+        paper_doi: str | None = None,
+        software: str | None = None,
+        trained_on: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Submit predictions (split -> CSV path or text) for a version's evaluation splits, to
+        be scored and kept; needs a token made with ``astrobench token create NAME --submit``.
+
+        Returns the submission: its id and URL, its scores with 95% intervals, and each file's
+        sha256. Submitting the same files again returns the same submission.
+        """
+        from astrobench.report import read_predictions
+
+        files = [
+            ("predictions", (f"{split}.csv", read_predictions(p).encode(), "text/csv"))
+            for split, p in predictions.items()
+        ]
+        fields = {
+            "model_name": model_name,
+            "description": description,
+            "code_url": code_url,
+            "paper_doi": paper_doi,
+            "software": software,
+            "trained_on": ",".join(trained_on),
+        }
+        path = f"/collections/{name}/versions/{version or 'latest'}/submissions"
+        data = {k: v for k, v in fields.items() if v}
+        found: dict[str, Any] = self._send("POST", path, data=data, files=files).json()
+        return found
+
     def search(self, **parameters: Any) -> ItemSearch:
         """STAC item search through pystac-client (``collections=``, ``ids=``, ``bbox=``, ...)."""
         from pystac_client import Client as StacClient

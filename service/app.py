@@ -28,6 +28,7 @@ from astrobench.service import (
     openapi,
     scoring,
     stac,
+    submissions,
     transactions,
     versions,
 )
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )
     errors.install(app)
-    for module in (stac, versions, exports, scoring, transactions, mirrors, oai, assets, health):
+    routers = (stac, versions, exports, scoring, submissions, transactions, mirrors, oai, assets)
+    for module in (*routers, health):
         for route in module.router.routes:  # HEAD answers as GET does, without the body
             methods = route.methods if isinstance(route, APIRoute) else None
             if methods is not None and "GET" in methods:

@@ -114,12 +114,15 @@ def token(
     name: str | None = None,
     admin: bool = False,
     dataset: list[str] | None = None,
+    submit: bool = False,
 ) -> int:
     """Issue (printing the secret once), revoke or list API tokens."""
     with opened(overrides) as (_, store):
         if action == "create":
             assert name is not None
-            role = auth.Role.ADMIN if admin else auth.Role.CURATOR
+            role = (
+                auth.Role.ADMIN if admin else auth.Role.SUBMITTER if submit else auth.Role.CURATOR
+            )
             print(auth.issue(store, name, role, dataset or []))
             _say(f"token {name!r} ({role.value}) created; the secret above is shown only once")
         elif action == "revoke":
@@ -129,7 +132,10 @@ def token(
         else:
             for info in auth.tokens(store):
                 state = f"revoked {info.revoked:%Y-%m-%d}" if info.revoked else "active"
-                scope = "all datasets" if info.role is auth.Role.ADMIN else ", ".join(info.datasets)
+                scope = {
+                    auth.Role.ADMIN: "all datasets",
+                    auth.Role.SUBMITTER: "submits to any benchmark",
+                }.get(info.role) or ", ".join(info.datasets)
                 print(f"{info.name}\t{info.role.value}\t{scope}\t{state}")
     return 0
 

@@ -22,6 +22,8 @@ from astrobench.catalog.errors import (
     MirrorNotFound,
     ReadOnly,
     StorageUnavailable,
+    SubmissionNotFound,
+    TooManySubmissions,
     Unauthorized,
     VersionExists,
     VersionNotFound,
@@ -40,6 +42,8 @@ STATUS: dict[type[CatalogError], int] = {
     ItemNotFound: 404,
     AssetNotFound: 404,
     MirrorNotFound: 404,
+    SubmissionNotFound: 404,
+    TooManySubmissions: 429,
     ReadOnly: 405,
     VersionExists: 409,
     StorageUnavailable: 503,
@@ -68,12 +72,13 @@ _MEANING = {
     400: "Invalid parameter, filter, sort field or body",
     401: "No valid bearer token",
     403: "The token may not write this dataset",
-    404: "Unknown dataset, version, draft, item, asset or mirror",
+    404: "Unknown dataset, version, draft, item, asset, mirror or submission",
     405: "This catalogue is a read-only mirror",
     406: "None of the offered media types is acceptable; the body lists them",
     409: "A published version is immutable",
     413: "Request body too large",
     415: "Request body is not JSON (or CSV where predictions are scored)",
+    429: "The token has submitted to this benchmark as often as allowed; see Retry-After",
     503: "Database or asset storage unavailable",
 }
 
@@ -122,6 +127,8 @@ def install(app: FastAPI) -> None:
         headers = {"Allow": "GET, HEAD"} if status == 405 else None
         if status == 503:
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if isinstance(error, TooManySubmissions):
+            headers = {"Retry-After": str(error.retry_after)}
         return JSONResponse(error_body(error), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -25,6 +25,8 @@ UPLOAD_PATH = re.compile(r"^/collections/[^/]+/versions/[^/]+/files/[^/]+$")
 """Where curators PUT a version's files, in any format."""
 FORM_PATHS = ("/oai",)
 """Routes that take an HTML form body (OAI-PMH harvesters POST their arguments)."""
+SUBMISSION_PATH = re.compile(r"^/collections/[^/]+/versions/[^/]+/submissions$")
+"""Where predictions are submitted, as multipart form data."""
 
 
 def _accepted(content_type: str, path: str) -> bool:
@@ -32,6 +34,8 @@ def _accepted(content_type: str, path: str) -> bool:
     media = content_type.split(";")[0].strip().lower()
     if media == "application/x-www-form-urlencoded":
         return path in FORM_PATHS
+    if media == "multipart/form-data":
+        return SUBMISSION_PATH.match(path) is not None
     return media in ("application/json", "text/csv") or (
         media.startswith("application/") and media.endswith("+json")
     )
@@ -73,8 +77,9 @@ class BodyLimits:
                 send,
                 415,
                 "UnsupportedMediaType",
-                "request bodies must be JSON (Content-Type: application/json), or predictions as "
-                f"text/csv; not {content_type or 'missing'!r}",
+                "request bodies must be JSON (Content-Type: application/json), predictions as "
+                "text/csv, or a submission as multipart/form-data; not "
+                f"{content_type or 'missing'!r}",
             )
             return
         declared = headers.get("content-length")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import PositiveInt, model_validator
 
 from astrobench.catalog.settings import CatalogSettings
 
@@ -49,6 +49,9 @@ class Settings(CatalogSettings):
     """Largest request body accepted (413 above it), file uploads aside."""
     max_upload_bytes: int = 4 * 1024**3
     """Largest file a curator may upload (``PUT .../versions/{v}/files/{name}``; 413 above it)."""
+    submissions_per_day: PositiveInt = 5
+    """Submissions one token may make to one benchmark in 24 hours (429 beyond), so that an
+    evaluation split cannot be learnt by probing it."""
     count_matches: bool = True
     """Give every page of a search the number of matches in all (``numberMatched``). Counted
     once per search until the catalogue changes; when False, only pages that hold every match

@@ -175,7 +175,9 @@ def test_every_committed_write_advances_the_generation(store: Store, tmp_path: P
     assert store.generation() == start + 2
 
 
-def test_what_a_store_keeps_follows_writes_made_elsewhere(database_url: str, tmp_path: Path) -> None:
+def test_what_a_store_keeps_follows_writes_made_elsewhere(
+    database_url: str, tmp_path: Path
+) -> None:
     """Histories, latest versions and counts of matches are kept per generation: a store sees
     at once what another store (another worker, the command line) publishes or yanks."""
     reader, writer = Store(database_url), Store(database_url)

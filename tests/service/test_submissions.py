@@ -1,0 +1,187 @@
+"""Submissions against a real server: a baseline's published predictions, submitted with the CLI,
+are scored as the catalogue published them; tokens, repeats, the rate limit and bad files."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from astrobench.catalog.settings import CatalogSettings
+from astrobench.service.process import running_server
+from tests.service.test_scoring import collection, published_predictions
+
+DATASET, VERSION, BASELINE = "ogle3-variables", "2.0.0", "random-forest"
+DETAILS = {
+    "model_name": "Random forest, again",
+    "description": "The published random forest's predictions, resubmitted.",
+    "code_url": "https://example.org/astrobench/random-forest",
+}
+PATH = f"/collections/{DATASET}/versions/{VERSION}/submissions"
+
+
+def _cli(catalogue: CatalogSettings, *args: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "astrobench.cli", *args],
+        env={**os.environ, "ASTROBENCH_DATA_DIR": str(catalogue.data_dir), **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _token(catalogue: CatalogSettings, name: str, *scope: str) -> str:
+    return _cli(catalogue, "token", "create", name, *scope)
+
+
+@pytest.fixture(scope="module")
+def evaluated(server: str) -> dict[str, str]:
+    """The baseline's published predictions for the version's evaluation splits."""
+    record = collection(server, DATASET, VERSION)
+    scored = {s["name"] for s in record["bench:splits"] if s["role"] in ("test", "robustness")}
+    files = published_predictions(server, DATASET, VERSION, BASELINE)
+    return {split: text for split, text in files.items() if split in scored}
+
+
+def _post(server: str, files: dict[str, str], token: str | None, **fields: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    parts = [("predictions", (f"{s}.csv", text.encode(), "text/csv")) for s, text in files.items()]
+    return httpx.post(
+        server + PATH, files=parts, data={**DETAILS, **fields}, headers=headers, timeout=120
+    )
+
+
+def _shuffled(text: str) -> str:
+    """The same predictions, rows in another order: another file."""
+    header, *rows = text.splitlines()
+    return "\n".join([header, *reversed(rows)]) + "\n"
+
+
+def test_a_new_user_submits_a_baselines_predictions_with_the_cli(
+    server: str, catalogue: CatalogSettings, evaluated: dict[str, str], tmp_path: Path
+) -> None:
+    token = _token(catalogue, "submit-cli", "--submit")
+    folder = tmp_path / "predictions"
+    folder.mkdir()
+    for split, text in evaluated.items():
+        (folder / f"{split}.csv").write_text(text)
+    args = [f"--{k.replace('_', '-')}={v}" for k, v in DETAILS.items()]
+    found = json.loads(
+        _cli(
+            catalogue,
+            "submit",
+            DATASET,
+            str(folder),
+            "--version",
+            VERSION,
+            *args,
+            "--trained-on",
+            "train,validation",
+            "--json",
+            "--url",
+            server,
+            env={"ASTROBENCH_TOKEN": token},
+        )
+    )
+    record = collection(server, DATASET, VERSION)
+    [published] = [b for b in record["bench:baselines"] if b["name"] == BASELINE]
+    assert found["scored_on"] == sorted(evaluated)
+    assert found["trained_on"] == ["train", "validation"]
+    assert found["submitted_by"] == "submit-cli" and found["evaluator"].startswith("astrobench")
+    for row in found["splits"]:  # the catalogue's own scores and intervals for these files
+        assert row["metrics"] == pytest.approx(published["scores"][row["split"]], abs=1e-12)
+        for metric, bounds in published["intervals"][row["split"]].items():
+            assert row["intervals"][metric] == pytest.approx(bounds, abs=1e-12)
+    for entry in found["files"]:
+        sent = evaluated[entry["split"]]
+        assert entry["sha256"] == hashlib.sha256(sent.encode()).hexdigest()
+        assert httpx.get(entry["href"], timeout=10).text == sent
+    again = httpx.get(found["links"][0]["href"], timeout=10).json()
+    assert again["id"] == found["id"] and again["splits"] == found["splits"]
+    listed = httpx.get(server + PATH, timeout=10).json()["submissions"]
+    assert found["id"] in [s["id"] for s in listed]
+
+
+def test_submitting_needs_a_submit_token_and_a_repeat_finds_the_first(
+    server: str, catalogue: CatalogSettings, evaluated: dict[str, str]
+) -> None:
+    missing = _post(server, evaluated, None)
+    assert missing.status_code == 401 and missing.json()["code"] == "Unauthorized"
+    curator = _token(catalogue, "submit-curator", "--dataset", DATASET)
+    refused = _post(server, evaluated, curator)
+    assert refused.status_code == 403 and "--submit" in refused.json()["description"]
+    token = _token(catalogue, "submit-twice", "--submit")
+    first = _post(server, evaluated, token)
+    assert first.status_code == 201, first.text
+    assert first.headers["location"].endswith(f"/submissions/{first.json()['id']}")
+    repeat = _post(server, evaluated, token, description="The same files, described again.")
+    assert repeat.status_code == 200 and repeat.json()["id"] == first.json()["id"]
+    mine = [
+        s
+        for s in httpx.get(server + PATH, timeout=10).json()["submissions"]
+        if s["submitted_by"] == "submit-twice"
+    ]
+    assert len(mine) == 1  # one row, however often it is sent
+
+
+def test_bad_submissions_say_what_is_wrong(
+    server: str, catalogue: CatalogSettings, evaluated: dict[str, str]
+) -> None:
+    token = _token(catalogue, "submit-bad", "--submit")
+    header, *rows = evaluated["test"].splitlines()
+    short = _post(server, {"test": "\n".join([header, *rows[:-3]]) + "\n"}, token)
+    assert short.status_code == 400 and short.json()["problems"]  # the evaluator's own 400
+    train = _post(server, {"train": evaluated["test"]}, token)
+    assert train.status_code == 400 and "test" in train.json()["description"]
+    peeked = _post(server, evaluated, token, trained_on="train,test")
+    assert peeked.status_code == 400 and "scored on" in peeked.json()["description"]
+    for field, value in [("code_url", "my laptop"), ("paper_doi", "arXiv:2401.00001")]:
+        answer = _post(server, evaluated, token, **{field: value})
+        assert answer.status_code == 400 and field in answer.json()["description"]
+    assert _post(server, evaluated, token, model_name="").status_code == 400
+    mine = [
+        s
+        for s in httpx.get(server + PATH, timeout=10).json()["submissions"]
+        if s["submitted_by"] == "submit-bad"
+    ]
+    assert mine == []  # nothing refused was kept
+
+
+@pytest.fixture(scope="module")
+def strict(catalogue: CatalogSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server on the same catalogue that allows two submissions a day."""
+    log = tmp_path_factory.mktemp("strict") / "server.log"
+    env = {"ASTROBENCH_DATA_DIR": str(catalogue.data_dir), "ASTROBENCH_SUBMISSIONS_PER_DAY": "2"}
+    with running_server(env, log) as url:
+        yield url
+
+
+def test_a_token_may_submit_to_a_benchmark_only_so_often(
+    strict: str, catalogue: CatalogSettings, evaluated: dict[str, str]
+) -> None:
+    token = _token(catalogue, "submit-often", "--submit")
+    test = {"test": evaluated["test"]}
+    assert _post(strict, test, token).status_code == 201
+    assert _post(strict, {"test": _shuffled(evaluated["test"])}, token).status_code == 201
+    assert _post(strict, test, token).status_code == 200  # a repeat is not a new submission
+    third = _post(strict, evaluated, token)
+    assert third.status_code == 429 and third.json()["code"] == "TooManySubmissions"
+    assert 0 < int(third.headers["retry-after"]) <= 86_400
+    other = _token(catalogue, "submit-other", "--submit")
+    assert _post(strict, evaluated, other).status_code == 201  # the limit is the token's
+
+
+def test_a_read_only_catalogue_takes_no_submissions(
+    catalogue: CatalogSettings, evaluated: dict[str, str], tmp_path: Path
+) -> None:
+    token = _token(catalogue, "submit-mirror", "--submit")
+    env = {"ASTROBENCH_DATA_DIR": str(catalogue.data_dir), "ASTROBENCH_READ_ONLY": "true"}
+    with running_server(env, tmp_path / "server.log") as url:
+        answer = _post(url, evaluated, token)
+    assert answer.status_code == 405 and answer.json()["code"] == "ReadOnly"
