@@ -277,6 +277,10 @@ def _link(rel: str, href: str, title: str, media_type: str = JSON) -> dict[str, 
     return {"rel": rel, "href": href, "type": media_type, "title": title}
 
 
+LEADERBOARD_REL = "leaderboard"
+"""The link from a version's Collection to its leaderboard: baselines and submissions ranked."""
+
+
 def with_version_links(
     collection: dict[str, Any],
     history: Sequence[VersionSummary],
@@ -309,6 +313,7 @@ def with_version_links(
         _link("items", served + "/items", f"Items of {dataset} {version}: one per split", GEOJSON),
         _link(QUERYABLES_REL, served + "/queryables", "Queryables", SCHEMA_JSON),
         _link("version-history", collection_path(dataset) + "/versions", f"Versions of {dataset}"),
+        _link(LEADERBOARD_REL, own + "/leaderboard", f"Leaderboard of {dataset} {version}"),
     ]
     if served != own:
         links.append(_link("version", own, f"{dataset} {version} (this version's fixed URL)"))

@@ -22,6 +22,7 @@ from astrobench.service import (
     errors,
     exports,
     health,
+    leaderboard,
     mirrors,
     negotiate,
     oai,
@@ -88,8 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Range", "Content-Length"],
     )
     errors.install(app)
-    routers = (stac, versions, exports, scoring, submissions, transactions, mirrors, oai, assets)
-    for module in (*routers, health):
+    routers = (stac, versions, exports, scoring, submissions, leaderboard, transactions)
+    for module in (*routers, mirrors, oai, assets, health):
         for route in module.router.routes:  # HEAD answers as GET does, without the body
             methods = route.methods if isinstance(route, APIRoute) else None
             if methods is not None and "GET" in methods:

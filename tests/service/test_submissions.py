@@ -185,3 +185,68 @@ def test_a_read_only_catalogue_takes_no_submissions(
     with running_server(env, tmp_path / "server.log") as url:
         answer = _post(url, evaluated, token)
     assert answer.status_code == 405 and answer.json()["code"] == "ReadOnly"
+
+
+def test_the_leaderboard_ranks_submissions_among_the_baselines(
+    server: str, catalogue: CatalogSettings, evaluated: dict[str, str]
+) -> None:
+    token = _token(catalogue, "submit-board", "--submit")
+    submitted = _post(server, evaluated, token, model_name="Forest, resubmitted")
+    assert submitted.status_code in (200, 201), submitted.text
+    board = httpx.get(f"{server}/collections/{DATASET}/versions/{VERSION}/leaderboard", timeout=300)
+    assert board.status_code == 200, board.text
+    record = collection(server, DATASET, VERSION)
+    baselines = {b["name"]: b for b in record["bench:baselines"]}
+    splits = {s["split"]: s for s in board.json()["splits"]}
+    assert set(splits) == set(evaluated)
+    for name, found in splits.items():
+        entries = found["entries"]
+        assert [e["rank"] for e in entries] == list(range(1, len(entries) + 1))
+        by_name = {e.get("submission") or e["name"]: e for e in entries}
+        assert set(baselines) <= set(by_name)  # every published baseline, on every split
+        for baseline, published in baselines.items():
+            entry = by_name[baseline]
+            assert entry["value"] == pytest.approx(published["scores"][name][found["primary"]])
+            assert entry["interval"] == pytest.approx(
+                published["intervals"][name][found["primary"]]
+            )
+        mine = by_name[submitted.json()["id"]]
+        forest = by_name[BASELINE]
+        assert mine["value"] == forest["value"] and mine["group"] == forest["group"]  # tied
+        assert mine["predictions"].endswith(f"/predictions/{name}.csv")
+        assert mine["code_url"] == DETAILS["code_url"]
+        if found["role"] == "robustness":
+            test = {e.get("submission") or e["name"]: e for e in splits["test"]["entries"]}
+            assert forest["gap"] == pytest.approx(forest["value"] - test[BASELINE]["value"])
+
+
+def test_the_leaderboard_page_in_chromium(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    path = f"{server}/collections/{DATASET}/versions/{VERSION}/leaderboard"
+    board = httpx.get(path, headers={"Accept": "application/json"}, timeout=300).json()
+    browser.set_window_size(390, 844)  # a phone
+    browser.get(path)
+    assert browser.find_element("tag name", "h1").text.startswith("Leaderboard")
+    tables = browser.find_elements("css selector", "table.board")
+    assert len(tables) == len(board["splits"])
+    for table, split in zip(tables, board["splits"], strict=True):
+        rows = table.find_elements("css selector", "tbody tr")
+        assert [int(r.get_attribute("data-group")) for r in rows] == [
+            e["group"] for e in split["entries"]
+        ]
+        tied = sum(e["versus_group_head"] is not None for e in split["entries"])
+        assert len(table.find_elements("css selector", ".tag")) - len(rows) == tied
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1  # wide tables scroll inside their box, not the page
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_a_version_links_its_leaderboard(server: str) -> None:
+    record = collection(server, DATASET, VERSION)
+    [link] = [ln for ln in record["links"] if ln["rel"] == "leaderboard"]
+    assert link["href"] == f"{server}/collections/{DATASET}/versions/{VERSION}/leaderboard"
+    page = httpx.get(
+        f"{server}/collections/{DATASET}/versions/{VERSION}", headers={"Accept": "text/html"}
+    )
+    assert f'href="{link["href"]}"' in page.text
