@@ -58,8 +58,8 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
     store, storage = deps.store(request), deps.storage(request)
     collection = store.collection(dataset, version)
     bench = Benchmark.from_collection(collection)
-    files = _baseline_files(store, storage, dataset, version)
-    kinds = {b.name: b.kind or "baseline" for b in bench.baselines or ()}
+    files, hrefs = _baseline_files(store, storage, dataset, version)
+    published = {b.name: b for b in bench.baselines or ()}
     entered = submissions.listed(store, dataset, version)
     splits = []
     values: dict[str, dict[str, float | None]] = {}  # split -> entry -> primary value
@@ -72,7 +72,14 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
         )
         candidates = [
             Candidate(
-                name, kinds.get(name, "baseline"), texts[split], _baseline_about(request, name)
+                name,
+                (published[name].kind if name in published else None) or "baseline",
+                texts[split],
+                {
+                    "baseline": name,
+                    "command": published[name].command if name in published else None,
+                    "predictions": deps.base_url(request) + hrefs[name][split],
+                },
             )
             for name, texts in files.items()
             if split in texts
@@ -142,9 +149,10 @@ def _entry(ranked: Ranked) -> dict[str, Any]:
 
 def _baseline_files(
     store: Store, storage: AssetStorage, dataset: str, version: str
-) -> dict[str, dict[str, str]]:
-    """Baseline -> split -> its published predictions file."""
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Baseline -> split -> its published predictions file, and the file's href."""
     found: dict[str, dict[str, str]] = {}
+    hrefs: dict[str, dict[str, str]] = {}
     for item in store.items(dataset, version, SearchQuery(limit=10_000)).items:
         split = item["properties"].get(benchmark.SPLIT)
         for key, asset in item.get("assets", {}).items():
@@ -152,12 +160,10 @@ def _baseline_files(
                 path = asset["href"].removeprefix(asset_href(""))
                 with storage.open(path) as handle, storage.failures(f"reading {path!r}"):
                     text = handle.read().decode("utf-8")
-                found.setdefault(key.removeprefix(PREDICTIONS), {})[split] = text
-    return found
-
-
-def _baseline_about(request: Request, name: str) -> dict[str, Any]:
-    return {"baseline": name}
+                name = key.removeprefix(PREDICTIONS)
+                found.setdefault(name, {})[split] = text
+                hrefs.setdefault(name, {})[split] = asset["href"]
+    return found, hrefs
 
 
 def _submission_about(

@@ -210,6 +210,9 @@ def test_the_leaderboard_ranks_submissions_among_the_baselines(
             assert entry["interval"] == pytest.approx(
                 published["intervals"][name][found["primary"]]
             )
+            assert entry["command"] == published["command"]
+            download = httpx.get(entry["predictions"], timeout=10)
+            assert download.status_code == 200 and download.text.startswith("id,")
         mine = by_name[submitted.json()["id"]]
         forest = by_name[BASELINE]
         assert mine["value"] == forest["value"] and mine["group"] == forest["group"]  # tied
