@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from astrobench.catalog import benchmark, evaluation, leaderboard, submissions
+from astrobench.catalog import benchmark, evaluation, intervals, leaderboard, submissions
 from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.leaderboard import Candidate, Ranked
 from astrobench.catalog.records import asset_href, collection_path
@@ -62,7 +62,6 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
     published = {b.name: b for b in bench.baselines or ()}
     entered = submissions.listed(store, dataset, version)
     splits = []
-    values: dict[str, dict[str, float | None]] = {}  # split -> entry -> primary value
     for split in submissions.evaluation_splits(collection):
         entry = evaluation.split_entry(collection, split)
         metric = evaluation.primary_of(collection, split)
@@ -95,7 +94,6 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
         ]
         truth = deps.splits(request).truth(dataset, version, split)
         ranked = leaderboard.rank(truth, entry.get("criteria"), metric, direction, candidates)
-        values[split] = {_key(r): r.value for r in ranked}
         splits.append(
             {
                 "split": split,
@@ -105,17 +103,16 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
                 "entries": [_entry(r) for r in ranked],
             }
         )
-    reference = next((s["split"] for s in splits if s["role"] == "test"), None)
+    test: list[dict[str, Any]] = next((s["entries"] for s in splits if s["role"] == "test"), [])
+    on_test = {_identity(row): row["value"] for row in test}
     for found in splits:  # a robustness split's gap: an entry's score there minus on the test
-        if found["role"] != "robustness" or reference is None:
-            continue
-        for row, key in zip(found["entries"], values[found["split"]], strict=True):
-            base = values[reference].get(key)
+        for row in found["entries"] if found["role"] == "robustness" and test else ():
+            base = on_test.get(_identity(row))
             row["gap"] = None if base is None or row["value"] is None else row["value"] - base
     return {
         "dataset": dataset,
         "version": version,
-        "intervals": {"confidence": 0.95, "unit": bench.object or "example"},
+        "intervals": {"confidence": intervals.CONFIDENCE, "unit": bench.object or "example"},
         "splits": splits,
         "links": [
             deps.link(request, "self", f"{collection_path(dataset, version)}/leaderboard"),
@@ -130,8 +127,9 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
     }
 
 
-def _key(ranked: Ranked) -> str:
-    return str(ranked.candidate.about.get("submission") or ranked.candidate.name)
+def _identity(row: dict[str, Any]) -> str:
+    """Which entry a board row is, the same on every split: a submission's id, a baseline's name."""
+    return str(row.get("submission") or row["name"])
 
 
 def _entry(ranked: Ranked) -> dict[str, Any]:
