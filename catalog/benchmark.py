@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0")
+VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0", "v1.6.0")
 """Every published version of the schema; records keep the one they were made with."""
 VERSION = VERSIONS[-1]
 SCHEMA_BASE = "https://astrobench.github.io/stac-extensions/benchmark"

@@ -147,3 +147,15 @@ class TooManySubmissions(CatalogError):
     def __init__(self, description: str, retry_after: int) -> None:
         super().__init__(description)
         self.retry_after = retry_after
+
+
+class TruthNotHeld(CatalogError):
+    """A blind split's truth is not kept here (a mirror's): only its source scores it."""
+
+    code = "TruthNotHeld"
+
+
+class BlindSplit(InvalidParameter):
+    """A blind split's truth was asked of its public file, which carries none."""
+
+    code = "BlindSplit"

@@ -15,7 +15,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from astrobench.catalog import intervals, metrics
-from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog.errors import BlindSplit, InvalidParameter
 from astrobench.catalog.extension import Benchmark, MalformedRecord
 from astrobench.catalog.metrics import Score
 from astrobench.catalog.predictions import Predictions, Truth
@@ -35,10 +35,17 @@ def training_classes(collection: Mapping[str, Any]) -> list[str]:
 
 
 def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
-    """The reference answers of ``split``, read from its data file."""
+    """The reference answers of ``split``, read from its data file (of a blind split, from the
+    truth file the catalogue keeps: its public file has none, ``BlindSplit``)."""
     bench = Benchmark.from_collection(collection)
     if bench.target is None:
         raise MalformedRecord(f"{collection['id']} {collection['version']}: no bench:target")
+    if bench.target not in data.variables and bench.split(split).blind:
+        raise BlindSplit(
+            f"{collection['id']} {collection['version']} {split} is blind: its public file "
+            f"carries no {bench.target}, and only the catalogue that published it can score it "
+            "(POST .../evaluate or a submission, with a token made with --submit)"
+        )
     criteria = split_entry(collection, split).get("criteria", {})
     values = data[bench.target]
     ids = data[values.dims[0]].values.astype(str)
@@ -83,13 +90,16 @@ def primary_of(collection: dict[str, Any], split: str) -> str:
 
 
 def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str, Any]:
-    """Scores of several splits side by side, robustness gaps, and the baselines' scores."""
+    """Scores of several splits side by side, robustness gaps, and the baselines' scores; of a
+    blind split, only its whole-split metrics (``metrics.sealed``)."""
     bench = Benchmark.from_collection(collection)
     rows = []
     reference = next((s for s in scores if split_entry(collection, s)["role"] == "test"), None)
     directions = {m.name: m.direction for m in bench.metrics or ()}
     for name, score in scores.items():
         entry = split_entry(collection, name)
+        if entry.get("blind"):
+            score = metrics.sealed(score)
         primary = primary_of(collection, name)
         row: dict[str, Any] = {
             **score.to_dict(),

@@ -125,6 +125,9 @@ class Split(Part):
     criteria: Criteria | None = None
     model_selection: bool | None = None
     blind: bool | None = None
+    """The public file carries no target: the catalogue keeps the truth and scores it."""
+    truth_checksum: str | None = None
+    """A blind split's commitment (v1.6.0): the multihash of its withheld truth file."""
     class_objects: dict[str, int] | None = None
 
     NESTED: ClassVar[dict[str, type[Part]]] = {"criteria": Criteria}

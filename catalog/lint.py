@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from astrobench.catalog import benchmark
-from astrobench.catalog.extension import Benchmark, Card, MalformedRecord
+from astrobench.catalog import benchmark, metrics
+from astrobench.catalog.extension import Benchmark, Card, MalformedRecord, Split
 
 CARD_ROLE = "card"
 DIAGNOSTICS_ROLE = "diagnostics"
@@ -112,6 +112,28 @@ def _baselines(bench: Benchmark, assets: dict[str, Any], modern: bool) -> list[F
     return found
 
 
+def _blind(bench: Benchmark, split: Split) -> list[Finding]:
+    """A blind split is for evaluation only, commits to its truth, and publishes nothing that,
+    beside the baselines' predictions, tells which example is which."""
+    at = f"{benchmark.SPLITS}[{split.name}]"
+    found = []
+    if split.role not in ("test", "robustness") or split.model_selection is not False:
+        found.append(Finding(at, "blind, but not a test or robustness split closed to selection"))
+    if not split.truth_checksum:
+        found.append(Finding(at, "blind, but missing: the checksum of its truth (truth_checksum)"))
+    if split.class_objects:
+        found.append(Finding(at, "blind, but publishes its objects per class"))
+    for baseline in bench.baselines or ():
+        if any(metrics.per_class(k) for k in (baseline.scores or {}).get(split.name, {})):
+            found.append(
+                Finding(
+                    f"{benchmark.BASELINES}[{baseline.name}]",
+                    f"per-class scores on blind {split.name}",
+                )
+            )
+    return found
+
+
 def _ranking(bench: Benchmark, min_objects: int) -> list[Finding]:
     """Extension v1.2.0: intervals on every score, splits that can rank methods, and which
     splits may inform model selection."""
@@ -123,7 +145,9 @@ def _ranking(bench: Benchmark, min_objects: int) -> list[Finding]:
             found.append(
                 Finding(f"{where}[{split.name}]", "missing: whether it may inform model selection")
             )
-        if split.role in ("test", "robustness") and bench.task != "regression":
+        if split.blind:
+            found += _blind(bench, split)
+        elif split.role in ("test", "robustness") and bench.task != "regression":
             counts = split.class_objects
             if not counts:
                 found.append(Finding(f"{where}[{split.name}]", "missing: objects per class"))

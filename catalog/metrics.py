@@ -207,6 +207,23 @@ class Score:
         return record
 
 
+def per_class(name: str) -> bool:
+    """Whether a metric key scores one class (``completeness:RRab``), not the whole split."""
+    return ":" in name
+
+
+def sealed(score: Score) -> Score:
+    """What may be said of a score on a blind split: the metrics of the whole split and their
+    intervals. Per-class metrics and the confusion matrix go, since beside the predictions they
+    were computed from they tell which examples belong to which class."""
+    return Score(
+        split=score.split,
+        n=score.n,
+        metrics={k: v for k, v in score.metrics.items() if not per_class(k)},
+        intervals={k: v for k, v in score.intervals.items() if not per_class(k)},
+    )
+
+
 def score(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | None = None) -> Score:
     """Every metric ``criteria`` asks for (all of the task's by default), on one split."""
     if truth.regression:

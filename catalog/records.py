@@ -15,6 +15,7 @@ from typing import Any
 
 from astrobench.catalog import benchmark
 from astrobench.catalog.doi import url as doi_url
+from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.release import (
     ExtraFile,
     Release,
@@ -142,6 +143,10 @@ def _split_entry(split: SplitFile) -> dict[str, Any]:
         entry["model_selection"] = split.model_selection
     if split.class_objects:
         entry["class_objects"] = split.class_objects
+    if split.blind:
+        entry["blind"] = True
+        if split.truth is not None:
+            entry["truth_checksum"] = multihash(sha256_file(split.truth))
     return entry
 
 
@@ -249,6 +254,17 @@ def release_records(
         for (split, shard), asset in zip(pieces, data, strict=True)
     ]
     return collection_record(release, files), items, [*data, *files.values()]
+
+
+def release_truths(release: Release) -> dict[str, bytes]:
+    """Split -> the withheld truth file of each blind split: kept by the store, never an asset."""
+    found = {}
+    for split in release.splits:
+        if split.blind and split.truth is None:
+            raise InvalidParameter(f"blind split {split.name!r} has no truth file")
+        if split.truth is not None:
+            found[split.name] = split.truth.read_bytes()
+    return found
 
 
 def local_files(release: Release) -> dict[str, Path]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from astrobench.catalog.benchmark import ROLES
+from astrobench.catalog.benchmark import ROLES, at_least
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.versions import Version
 
@@ -72,12 +72,24 @@ class SplitFile:
     shards: tuple[Shard, ...] = ()
     """The files of a split cut into shards (extension v1.5.0), in order; ``path`` is then the
     first. Empty: ``path`` holds the whole split."""
+    blind: bool = False
+    """Publish the split without its target (extension v1.6.0): the catalogue keeps the truth
+    and scores it (see ``astrobench.ingest.blind``)."""
+    truth: Path | None = None
+    """A blind split's withheld truth file, once its public file has been written without it."""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise InvalidParameter(f"split role {self.role!r} is not one of {', '.join(ROLES)}")
         if self.shards and sum(s.count for s in self.shards) != self.count:
             raise InvalidParameter(f"split {self.name!r}: its shards do not add up to its count")
+        if self.blind and (self.role not in ("test", "robustness") or self.model_selection):
+            raise InvalidParameter(
+                f"split {self.name!r} is blind: only a test or robustness split kept from model "
+                "selection can be"
+            )
+        if self.blind and self.shards:
+            raise InvalidParameter(f"split {self.name!r}: a blind split is one file, not shards")
 
     @property
     def paths(self) -> list[Path]:
@@ -128,11 +140,19 @@ class Release:
     extension: str = "v1.1.0"
     """The benchmark extension version its records declare: a version keeps the one it was
     published with, so new versions name a newer one."""
+    answers: tuple[str, ...] = ()
+    """Variables besides the target that give the answer away (a class code, say): blind splits
+    are published without them too."""
 
     def __post_init__(self) -> None:
         Version.parse(self.version)
         if not self.splits:
             raise InvalidParameter(f"release {self.dataset} {self.version} has no splits")
+        if any(s.blind for s in self.splits) and not at_least(self.extension, "v1.6.0"):
+            raise InvalidParameter(
+                f"release {self.dataset} {self.version} has blind splits: declare extension "
+                "v1.6.0 or newer, which publishes their truth's checksum"
+            )
 
     def asset_path(self, split: SplitFile, shard: Shard | None = None) -> str:
         """Storage key of a split's file (or of one of its shards): versioned, so it never

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -241,3 +242,34 @@ class SubmissionFileRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
+
+
+class BlindTruthRow(Base):
+    """The withheld truth file of a blind split: kept here, never an asset, never served."""
+
+    __tablename__ = "blind_truths"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["dataset_id", "version"],
+            ["versions.dataset_id", "versions.version"],
+            ondelete="CASCADE",
+        ),
+    )
+    dataset_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    split: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BlindScoringRow(Base):
+    """One scoring of a blind split outside a submission (``evaluate``): it counts against the
+    token's limit as a submission does."""
+
+    __tablename__ = "blind_scorings"
+    __table_args__ = (Index("ix_blind_scorings_token", "token", "dataset_id", "created"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token: Mapped[str] = mapped_column(String(100))
+    dataset_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(40))
+    created: Mapped[datetime] = mapped_column(DateTime)

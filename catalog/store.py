@@ -8,10 +8,11 @@ one transaction, so a version is either entirely visible or not at all; afterwar
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,7 +39,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from astrobench.catalog import benchmark, migrate
+from astrobench.catalog import benchmark, blind, migrate
 from astrobench.catalog.errors import (
     AssetNotFound,
     DatasetNotFound,
@@ -46,6 +47,7 @@ from astrobench.catalog.errors import (
     InvalidParameter,
     ItemNotFound,
     StorageUnavailable,
+    TruthNotHeld,
     VersionExists,
     VersionNotFound,
 )
@@ -55,6 +57,7 @@ from astrobench.catalog.records import AssetRecord, VersionSummary
 from astrobench.catalog.rows import ItemColumns, item_row, naive_utc, utc_now, version_columns
 from astrobench.catalog.schema import (
     AssetRow,
+    BlindTruthRow,
     DatasetRow,
     ItemRow,
     SkyRangeRow,
@@ -79,6 +82,9 @@ _TOO_BIG = (
 _VISIBLE = VersionRow.status != Status.DRAFT.value
 _ITEM_VERSION = and_(
     VersionRow.dataset_id == ItemRow.dataset_id, VersionRow.version == ItemRow.version
+)
+_TRUTH_VERSION = and_(
+    VersionRow.dataset_id == BlindTruthRow.dataset_id, VersionRow.version == BlindTruthRow.version
 )
 
 
@@ -242,20 +248,25 @@ class Store:
         items: Sequence[dict[str, Any]],
         assets: Sequence[AssetRecord],
         published: datetime | None = None,
+        truths: Mapping[str, bytes] | None = None,
     ) -> bool:
         """Publish one version atomically: all of it becomes visible, or none of it.
 
         A draft of the same version is replaced. Publishing exactly what is already published
         changes nothing and returns False, so a retry, or the same publish run twice at once, is
         harmless; a different version under a published number raises ``VersionExists``.
+        ``truths``: the withheld truth file of each blind split (``blind.check``); None where
+        this catalogue keeps none, as a mirror does (its blind splits are scored at the source).
         """
         dataset, version = collection["id"], collection["version"]
+        if truths is not None:
+            blind.check(collection, truths)
         try:
             with self.transaction() as session:
                 self._lock_dataset(session, dataset, create=True)
                 row = session.get(VersionRow, (dataset, version))
                 if row is not None and row.status != Status.DRAFT.value:
-                    if self._same(session, row, collection, items, assets):
+                    if self._same(session, row, collection, items, assets, truths):
                         return False
                     raise _exists(dataset, version)
                 if row is not None:
@@ -264,6 +275,16 @@ class Store:
                 row = self._new_version(session, collection, Status.PUBLISHED)
                 columns = ItemColumns(version, collection)
                 self._insert_items(session, [columns(item) for item in items])
+                session.add_all(
+                    BlindTruthRow(
+                        dataset_id=dataset,
+                        version=version,
+                        split=split,
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        content=content,
+                    )
+                    for split, content in (truths or {}).items()
+                )
                 self._finish_publish(session, row, assets, published)
                 return True
         except IntegrityError as error:
@@ -361,6 +382,12 @@ class Store:
         """
         with self.transaction() as session:
             row = self._draft_row(session, dataset, version, lock=True)
+            if blind.blind_splits(row.collection):
+                raise InvalidParameter(
+                    f"draft {dataset} {version} has blind splits, whose truth a draft cannot "
+                    "hold: publish it in one request, POST /collections/{id}/versions with "
+                    '"truths"'
+                )
             if row.updated > naive_utc(checked_at):
                 raise VersionExists(
                     f"draft {dataset} {version} changed while it was being published; retry"
@@ -491,6 +518,28 @@ class Store:
     def collection(self, dataset: str, version: str) -> dict[str, Any]:
         with self.session() as session:
             return dict(self._version_row(session, dataset, version).collection)
+
+    def truth(self, dataset: str, version: str, split: str) -> bytes:
+        """The withheld truth file of a blind split of a published version; ``TruthNotHeld``
+        where this catalogue keeps none (a mirror's blind split)."""
+        with self.session() as session:
+            found = session.scalar(
+                select(BlindTruthRow.content)
+                .join(VersionRow, _TRUTH_VERSION)
+                .where(
+                    BlindTruthRow.dataset_id == dataset,
+                    BlindTruthRow.version == version,
+                    BlindTruthRow.split == split,
+                    _VISIBLE,
+                )
+            )
+        if found is None:
+            self.collection(dataset, version)  # raises first if the version is the problem
+            raise TruthNotHeld(
+                f"{dataset} {version} {split} is blind and this catalogue does not hold its "
+                "truth: the catalogue that published it scores it"
+            )
+        return found
 
     def items(
         self,
@@ -710,8 +759,10 @@ class Store:
         collection: dict[str, Any],
         items: Sequence[dict[str, Any]],
         assets: Sequence[AssetRecord],
+        truths: Mapping[str, bytes] | None,
     ) -> bool:
-        """Whether a published version holds exactly these records and files."""
+        """Whether a published version holds exactly these records, files and (unless None)
+        blind truths."""
         stored_items = session.scalars(
             select(ItemRow.content).where(
                 ItemRow.dataset_id == row.dataset_id, ItemRow.version == row.version
@@ -722,8 +773,18 @@ class Store:
                 AssetRow.dataset_id == row.dataset_id, AssetRow.version == row.version
             )
         ).all()
+        stored_truths = dict(
+            session.execute(
+                select(BlindTruthRow.split, BlindTruthRow.sha256).where(
+                    BlindTruthRow.dataset_id == row.dataset_id,
+                    BlindTruthRow.version == row.version,
+                )
+            ).all()
+        )
+        sent = {s: hashlib.sha256(c).hexdigest() for s, c in (truths or {}).items()}
         return (
             row.collection == collection
+            and (truths is None or stored_truths == sent)
             and sorted(stored_items, key=_by_id) == sorted(items, key=_by_id)
             and sorted(AssetRecord(a.path, a.sha256, a.size, a.media_type) for a in stored_assets)
             == sorted(assets)

@@ -29,7 +29,12 @@ from astrobench.catalog.errors import InvalidParameter, SubmissionNotFound, TooM
 from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.predictions import Truth
 from astrobench.catalog.rows import naive_utc
-from astrobench.catalog.schema import SubmissionFileRow, SubmissionRow, TokenRow
+from astrobench.catalog.schema import (
+    BlindScoringRow,
+    SubmissionFileRow,
+    SubmissionRow,
+    TokenRow,
+)
 from astrobench.catalog.store import Store
 
 EVALUATION_ROLES = ("test", "robustness")
@@ -203,10 +208,7 @@ def submit(
         for split, text in sorted(texts.items())
     ]
     with store.transaction() as session:
-        # The token's row lock queues its concurrent submissions (SQLite's write lock does the
-        # same): each sees the others, for the limit and for a repeat of the same files.
-        lock = select(TokenRow.name).where(TokenRow.name == principal.name).with_for_update()
-        session.execute(lock)
+        _lock_token(session, principal.name)
         first = session.scalar(select(SubmissionRow.id).where(SubmissionRow.key == key))
         if first is None:
             _check_limit(session, principal.name, dataset, limit, moment)
@@ -216,21 +218,51 @@ def submit(
     return get(store, first or row.id), first is None
 
 
+def record_blind_scoring(
+    store: Store,
+    principal: Principal,
+    dataset: str,
+    version: str,
+    limit: Limit = Limit(),
+    now: datetime | None = None,
+) -> None:
+    """Count one scoring of blind splits outside a submission (``evaluate``) against the token's
+    limit, as a submission counts: ``TooManySubmissions`` once the window holds ``limit.count``."""
+    principal.require_submit()
+    moment = naive_utc(now or datetime.now(timezone.utc))
+    with store.transaction() as session:
+        _lock_token(session, principal.name)
+        _check_limit(session, principal.name, dataset, limit, moment)
+        session.add(
+            BlindScoringRow(
+                token=principal.name, dataset_id=dataset, version=version, created=moment
+            )
+        )
+
+
+def _lock_token(session: Session, token: str) -> None:
+    """Queue a token's concurrent scorings behind its row lock (SQLite's write lock does the
+    same): each sees the others, for the limit and for a repeat of the same files."""
+    session.execute(select(TokenRow.name).where(TokenRow.name == token).with_for_update())
+
+
 def _check_limit(session: Session, token: str, dataset: str, limit: Limit, now: datetime) -> None:
     since = now - timedelta(seconds=limit.seconds)
-    made, oldest = session.execute(
-        select(func.count(), func.min(SubmissionRow.created)).where(
-            SubmissionRow.token == token,
-            SubmissionRow.dataset_id == dataset,
-            SubmissionRow.created > since,
-        )
-    ).one()
-    if made >= limit.count:
+    made, oldest = 0, None
+    for row in (SubmissionRow, BlindScoringRow):
+        count, first = session.execute(
+            select(func.count(), func.min(row.created)).where(
+                row.token == token, row.dataset_id == dataset, row.created > since
+            )
+        ).one()
+        made += count
+        oldest = first if oldest is None or (first is not None and first < oldest) else oldest
+    if made >= limit.count and oldest is not None:
         wait = max(1, int((oldest - since).total_seconds()) + 1)
         raise TooManySubmissions(
-            f"token {token!r} has made {made} submissions to {dataset} in the last "
-            f"{_duration(limit.seconds)}, the most allowed (ASTROBENCH_SUBMISSIONS_PER_DAY); "
-            f"the next is possible in {_duration(wait)}",
+            f"token {token!r} has made {made} submissions (or scorings of blind splits) to "
+            f"{dataset} in the last {_duration(limit.seconds)}, the most allowed "
+            f"(ASTROBENCH_SUBMISSIONS_PER_DAY); the next is possible in {_duration(wait)}",
             retry_after=wait,
         )
 

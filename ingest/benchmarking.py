@@ -22,7 +22,7 @@ from astrobench.catalog import benchmark, evaluation, intervals, metrics, predic
 from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.records import collection_record
 from astrobench.catalog.release import CSV, MARKDOWN, PNG, ExtraFile, Release
-from astrobench.ingest import card, diagnostics, kit, quicklook
+from astrobench.ingest import blind, card, diagnostics, kit, quicklook
 from astrobench.ingest.baselines.base import TRIVIAL, Answers, Baseline, load
 from astrobench.ingest.baselines.trivial import for_task
 from astrobench.ingest.recipe import Recipe
@@ -223,7 +223,8 @@ def with_baselines(
             "resamples": intervals.RESAMPLES,
             "seed": intervals.SEED,
         }
-    described = dataclasses.replace(release, benchmark=fields)
+    # the card says only what the published records say: blind splits without their answers
+    described = blind.withhold(dataclasses.replace(release, benchmark=fields), workdir)
     card_path = workdir / f"{release.dataset}-{release.version}-card.md"
     figures = [(f.title, f.path.name) for f in files if "diagnostics" in f.roles]
     card_path.write_text(card.render(collection_record(described), figures), encoding="utf-8")

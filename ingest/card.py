@@ -109,6 +109,32 @@ def _baselines(bench: Benchmark, baselines: Sequence[Baseline]) -> list[str]:
     return [*lines, ""]
 
 
+def _blind(bench: Benchmark) -> list[str]:
+    """What is blind and why, where any split is."""
+    blind = [s for s in bench.splits or () if s.blind]
+    if not blind:
+        return []
+    names = ", ".join(s.name for s in blind)
+    return [
+        "### Blind splits",
+        "",
+        f"The public files of {names} carry no `{bench.target}`. The catalogue keeps their "
+        "truth and scores predictions against it, so that no model can be tuned on these "
+        "splits, even unintentionally: their scores measure what a model does on data nobody "
+        "could look at. Score them with `astrobench submit`, or `POST "
+        ".../evaluate` with a token made with `astrobench token create NAME --submit`; each "
+        "token may score a benchmark a limited number of times a day, so that the truth cannot "
+        "be learnt by repeated probing. Only their whole-split metrics are published: "
+        "per-class scores and confusion matrices, beside the predictions they come from, would "
+        "tell which example is which. Each split's record publishes the checksum of its truth "
+        "file (`truth_checksum`), a commitment that the answers it is scored against never "
+        "change:",
+        "",
+        *(f"- {s.name}: `{s.truth_checksum or 'not yet written'}`" for s in blind),
+        "",
+    ]
+
+
 def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) -> str:
     """The card of one version, as Markdown; ``figures`` are (title, file name) of diagnostic
     figures published beside it, linked relatively."""
@@ -153,7 +179,7 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
             [
                 [
                     s.name,
-                    s.role or "",
+                    (s.role or "") + (", blind" if s.blind else ""),
                     "" if s.count is None else str(s.count),
                     bench.primary(s.name),
                     s.description or "",
@@ -162,6 +188,7 @@ def render(collection: dict[str, Any], figures: Sequence[tuple[str, str]] = ()) 
             ],
         ),
         "",
+        *_blind(bench),
         "## Baselines",
         "",
     ]

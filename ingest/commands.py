@@ -108,7 +108,12 @@ def baseline(
         found = lookup(recipe.baselines_of(version), baseline, name)
         folder.mkdir(parents=True, exist_ok=True)
         bench = Benchmark.from_collection(collection)
-        splits = [s.name for s in bench.splits or ()]
+        splits = [s.name for s in bench.splits or () if not s.blind]
+        if hidden := [s.name for s in bench.splits or () if s.blind]:
+            _say(
+                f"{', '.join(hidden)}: blind, so not scored here: only the catalogue holds their "
+                "truth (submit predictions for them to have them scored)"
+            )
         _say(f"{name} {version}: loading {len(splits)} splits")
         data = {s: client.open(name, version, s, cache=True).load() for s in splits}
         _say(f"running {baseline} (seed {found.seed})")

@@ -34,7 +34,8 @@ def draw(
 ) -> dict[str, Path]:
     """Every figure that applies to a baseline's run, by kind."""
     bench = Benchmark.from_collection(collection)
-    splits = [s.name for s in bench.scored_splits()]
+    # none of a blind split: beside the published predictions a figure would give answers away
+    splits = [s.name for s in bench.scored_splits() if not s.blind]
     stem = f"{collection['id']}-{collection['version']}-{result.baseline.name}"
     title = f"{collection['id']} {collection['version']}: {result.baseline.name}"
     if bench.task == "regression":

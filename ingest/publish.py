@@ -22,11 +22,18 @@ from typing import Any, Protocol
 
 from astrobench.catalog import validate
 from astrobench.catalog.errors import DatasetNotFound, VersionExists, VersionNotFound
-from astrobench.catalog.records import AssetRecord, VersionSummary, local_files, release_records
+from astrobench.catalog.records import (
+    AssetRecord,
+    VersionSummary,
+    local_files,
+    release_records,
+    release_truths,
+)
 from astrobench.catalog.release import Release
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
 from astrobench.catalog.versions import Status
+from astrobench.ingest import blind
 from astrobench.ingest.benchmarking import with_baselines
 from astrobench.ingest.recipe import RECIPES, Recipe, get_recipe
 
@@ -52,9 +59,10 @@ class Target(Protocol):
         """Store one file (``VersionExists`` where different bytes hold its key); True if it
         was written, False if identical bytes were there."""
 
-    def publish(self, records: Records) -> bool:
-        """Commit a version's records atomically, after checking every file; True if created,
-        False if identical records were published already (``VersionExists`` if different)."""
+    def publish(self, records: Records, truths: Mapping[str, bytes]) -> bool:
+        """Commit a version's records atomically, with the truth of each blind split, after
+        checking every file; True if created, False if identical records were published already
+        (``VersionExists`` if different)."""
 
     def history(self, dataset: str) -> list[VersionSummary]:
         """The dataset's published versions (empty if it has none)."""
@@ -92,12 +100,12 @@ class LocalTarget:
         self.storage.put(local, asset.path, asset.sha256)
         return True
 
-    def publish(self, records: Records) -> bool:
+    def publish(self, records: Records, truths: Mapping[str, bytes]) -> bool:
         collection, items, assets = records
         for asset in assets:  # what the store will point at is in storage, byte for byte
             if self.storage.sha256(asset.path) != asset.sha256:
                 raise VersionExists(f"storage holds different bytes at {asset.path!r}")
-        created = self.store.publish(collection, items, assets)
+        created = self.store.publish(collection, items, assets, truths=truths)
         if created and self.mint is not None:
             self.mint(collection["id"], collection["version"])
         return created
@@ -136,7 +144,7 @@ def publish(release: Release, target: Target) -> Outcome:
     records = records_of(release)
     local = local_files(release)
     written = [asset for asset in records[2] if target.upload(local[asset.path], asset)]
-    created = target.publish(records)
+    created = target.publish(records, release_truths(release))
     status = "published" if created else "restored" if written else "unchanged"
     return Outcome(release.dataset, release.version, status)
 
@@ -159,7 +167,7 @@ def build(
     if recipe.benchmarked(version):
         report(f"{recipe.name} {version}: running {len(recipe.baselines_of(version))} baselines")
         release = with_baselines(recipe, release, workdir, source_dir)
-    return release
+    return blind.withhold(release, workdir)
 
 
 def _built(

@@ -9,6 +9,7 @@ which the catalogue commits only once storage holds every file it names, byte fo
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -50,12 +51,13 @@ class RemoteTarget:
         )
         return response.status_code == 201
 
-    def publish(self, records: Records) -> bool:
+    def publish(self, records: Records, truths: Mapping[str, bytes]) -> bool:
         collection, items, _ = records
+        encoded = {split: base64.b64encode(content).decode() for split, content in truths.items()}
         response = self.client.request(
             "POST",
             f"/collections/{collection['id']}/versions",
-            json={"collection": collection, "items": items},
+            json={"collection": collection, "items": items, "truths": encoded},
         )
         return response.status_code == 201
 

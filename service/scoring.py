@@ -9,10 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from astrobench.catalog import evaluation, predictions
-from astrobench.catalog.errors import InvalidParameter
+from astrobench.catalog import blind, evaluation, predictions, submissions
+from astrobench.catalog.auth import Principal, authenticate
+from astrobench.catalog.errors import InvalidParameter, TruthNotHeld
 from astrobench.catalog.predictions import Truth
-from astrobench.catalog.store import Store
+from astrobench.catalog.submissions import Limit
 from astrobench.service import deps
 from astrobench.service.errors import responses
 
@@ -57,9 +58,13 @@ def _bodies(content_type: str, body: bytes, split: str | None) -> dict[str, str]
         "the columns `id` and `label`, and optionally `p_<class>` for every training class; "
         "regression files have `id` and `prediction`. The report puts robustness splits beside "
         "the in-distribution test split, with the gap in the primary metric, and the published "
-        f"baselines' scores on the same splits. Example body:\n\n```\n{EXAMPLE}```"
+        "baselines' scores on the same splits. A blind split (`bench:splits[].blind`) is scored "
+        "only for a token made with `astrobench token create NAME --submit`, and each such "
+        "request counts against the token's ASTROBENCH_SUBMISSIONS_PER_DAY, as a submission "
+        "does (429 beyond); only its whole-split metrics are returned. Example body:"
+        f"\n\n```\n{EXAMPLE}```"
     ),
-    responses=responses(400, 404, 413, 415, 503),
+    responses=responses(400, 401, 403, 404, 413, 415, 429, 503),
 )
 async def evaluate(
     request: Request,
@@ -71,16 +76,39 @@ async def evaluate(
     texts = _bodies(request.headers.get("content-type", ""), body, split)
     catalogue, splits = deps.store(request), deps.splits(request)
     exact = await run_in_threadpool(catalogue.resolve, dataset, version)
+    collection = await run_in_threadpool(catalogue.collection, dataset, exact)
+    hidden = [name for name in texts if blind.is_blind(collection, name)]
+    principal = _blind_scorer(request, dataset, exact, hidden) if hidden else None
     truths = {  # read from storage through the gate, then kept (see ``splits``)
         name: await deps.gate(request).call(splits.truth, dataset, exact, name) for name in texts
     }
-    return await run_in_threadpool(_report, catalogue, dataset, exact, texts, truths)
+    found = await run_in_threadpool(_report, collection, texts, truths)
+    if principal is not None:  # counted once scored: invalid predictions cost nothing
+        limit = Limit(deps.settings(request).submissions_per_day)
+        await run_in_threadpool(
+            submissions.record_blind_scoring, catalogue, principal, dataset, exact, limit
+        )
+    return found
+
+
+def _blind_scorer(request: Request, dataset: str, version: str, hidden: list[str]) -> Principal:
+    """Who may score blind splits here: a token made with ``--submit``; each scoring counts
+    against its limit. A mirror holds no blind truth and sends callers to the source."""
+    named = f"{dataset} {version} {', '.join(hidden)}"
+    settings = deps.settings(request)
+    if settings.read_only:
+        raise TruthNotHeld(
+            f"{named}: blind, and this catalogue is a mirror, which holds no blind truth; the "
+            "catalogue it mirrors scores it"
+        )
+    principal = authenticate(deps.store(request), request.headers.get("authorization"))
+    principal.require_submit()
+    return principal
 
 
 def _report(
-    catalogue: Store, dataset: str, exact: str, texts: dict[str, str], truths: dict[str, Truth]
+    collection: dict[str, Any], texts: dict[str, str], truths: dict[str, Truth]
 ) -> dict[str, Any]:
-    collection = catalogue.collection(dataset, exact)
     scores = {}
     for split, text in texts.items():
         truth = truths[split]

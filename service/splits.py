@@ -1,5 +1,6 @@
 """What the service reads from a published split file, read once and kept: a published version's
-files never change, so neither does anything derived from them."""
+files never change, so neither does anything derived from them. A blind split's truth is read from
+the store, which keeps it apart from the public file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import xarray as xr
 
-from astrobench.catalog import benchmark, croissant, evaluation
+from astrobench.catalog import benchmark, blind, croissant, evaluation
 from astrobench.catalog.errors import ItemNotFound
 from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.predictions import Truth
@@ -61,7 +62,11 @@ class Splits:
             return sorted(found, key=lambda item: item["properties"][benchmark.SHARD]["index"])
 
     def _truth(self, dataset: str, version: str, split: str) -> Truth:
-        collection, data = self._read(dataset, version, split)
+        collection = self.store.collection(dataset, version)
+        if blind.is_blind(collection, split):  # its public file has no target: the store's
+            data = blind.truth_data(self.store.truth(dataset, version, split))
+        else:
+            collection, data = self._read(dataset, version, split)
         return evaluation.truth_of(collection, split, data)
 
     def _table(self, dataset: str, version: str, split: str) -> croissant.Table:

