@@ -17,6 +17,11 @@ def schema_uri(version: str = VERSION) -> str:
     return f"{SCHEMA_BASE}/{version}/schema.json"
 
 
+def per_class(metric: str) -> bool:
+    """Whether a metric key scores one class (``completeness:RRab``), not the whole split."""
+    return ":" in metric
+
+
 def at_least(version: str, oldest: str) -> bool:
     """Whether extension ``version`` is ``oldest`` or newer."""
     return VERSIONS.index(version) >= VERSIONS.index(oldest)

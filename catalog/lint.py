@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from astrobench.catalog import benchmark, metrics
+from astrobench.catalog import benchmark
 from astrobench.catalog.extension import Benchmark, Card, MalformedRecord, Split
 
 CARD_ROLE = "card"
@@ -124,7 +124,7 @@ def _blind(bench: Benchmark, split: Split) -> list[Finding]:
     if split.class_objects:
         found.append(Finding(at, "blind, but publishes its objects per class"))
     for baseline in bench.baselines or ():
-        if any(metrics.per_class(k) for k in (baseline.scores or {}).get(split.name, {})):
+        if any(benchmark.per_class(k) for k in (baseline.scores or {}).get(split.name, {})):
             found.append(
                 Finding(
                     f"{benchmark.BASELINES}[{baseline.name}]",

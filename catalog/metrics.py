@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from astrobench.catalog import benchmark
 from astrobench.catalog.predictions import Predictions, Truth
 
 OUTLIER_THRESHOLD = 0.15
@@ -207,11 +208,6 @@ class Score:
         return record
 
 
-def per_class(name: str) -> bool:
-    """Whether a metric key scores one class (``completeness:RRab``), not the whole split."""
-    return ":" in name
-
-
 def sealed(score: Score) -> Score:
     """What may be said of a score on a blind split: the metrics of the whole split and their
     intervals. Per-class metrics and the confusion matrix go, since beside the predictions they
@@ -219,8 +215,8 @@ def sealed(score: Score) -> Score:
     return Score(
         split=score.split,
         n=score.n,
-        metrics={k: v for k, v in score.metrics.items() if not per_class(k)},
-        intervals={k: v for k, v in score.intervals.items() if not per_class(k)},
+        metrics={k: v for k, v in score.metrics.items() if not benchmark.per_class(k)},
+        intervals={k: v for k, v in score.intervals.items() if not benchmark.per_class(k)},
     )
 
 

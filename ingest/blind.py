@@ -17,7 +17,7 @@ from typing import Any
 
 import xarray as xr
 
-from astrobench.catalog import benchmark, metrics
+from astrobench.catalog import benchmark
 from astrobench.catalog.release import Release, SplitFile
 from astrobench.ingest import kit
 
@@ -79,7 +79,9 @@ def _sealed(entry: dict[str, Any], blind: set[str]) -> dict[str, Any]:
         if key in entry:
             entry[key] = {
                 split: {
-                    k: v for k, v in found.items() if not (split in blind and metrics.per_class(k))
+                    k: v
+                    for k, v in found.items()
+                    if not (split in blind and benchmark.per_class(k))
                 }
                 for split, found in entry[key].items()
             }
