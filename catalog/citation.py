@@ -99,20 +99,28 @@ def text(c: Citable) -> str:
     )
 
 
-def _key(c: Citable) -> str:
+def key(c: Citable) -> str:
+    """The BibTeX key of a version."""
     return re.sub(r"[^A-Za-z0-9]+", "_", f"astrobench_{c.dataset}_{c.version}")
 
 
-def _bibtex_escape(value: str) -> str:
+def escape(value: str) -> str:
+    """Text as BibTeX reads it literally."""
     return re.sub(r"([&%$#_{}])", r"\\\1", value)
+
+
+def entry(cite_key: str, fields: dict[str, str]) -> str:
+    """A BibTeX ``@misc`` entry of already escaped ``fields``."""
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items())
+    return f"@misc{{{cite_key},\n{body}\n}}\n"
 
 
 def bibtex(c: Citable) -> str:
     """A BibTeX ``@misc`` entry (biblatex reads it too); names of organisations and the title
     are braced so that styles keep them as written."""
     fields = {
-        "author": " and ".join("{" + _bibtex_escape(name) + "}" for name in c.creators),
-        "title": "{" + _bibtex_escape(c.title) + "}",
+        "author": " and ".join("{" + escape(name) + "}" for name in c.creators),
+        "title": "{" + escape(c.title) + "}",
         "year": str(c.published.year),
         "month": c.published.strftime("%b").lower(),
         "version": c.version,
@@ -120,10 +128,9 @@ def bibtex(c: Citable) -> str:
         "doi": c.doi,
         "url": dois.url(c.doi),
         "howpublished": "Data set",
-        "note": _bibtex_escape(f"Benchmark dataset {c.dataset}, version {c.version}"),
+        "note": escape(f"Benchmark dataset {c.dataset}, version {c.version}"),
     }
-    body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items())
-    return f"@misc{{{_key(c)},\n{body}\n}}\n"
+    return entry(key(c), fields)
 
 
 def _yaml(value: str) -> str:

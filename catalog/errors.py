@@ -159,3 +159,9 @@ class BlindSplit(InvalidParameter):
     """A blind split's truth was asked of its public file, which carries none."""
 
     code = "BlindSplit"
+
+
+class LeaderboardNotFound(CatalogError):
+    """A static mirror holds no board of this version."""
+
+    code = "LeaderboardNotFound"

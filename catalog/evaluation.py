@@ -40,7 +40,12 @@ def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
     bench = Benchmark.from_collection(collection)
     if bench.target is None:
         raise MalformedRecord(f"{collection['id']} {collection['version']}: no bench:target")
-    if bench.target not in data.variables and bench.split(split).blind:
+    if bench.target not in data.variables and not bench.split(split).blind:
+        raise MalformedRecord(
+            f"{collection['id']} {collection['version']} {split}: its file has no "
+            f"{bench.target}, the bench:target"
+        )
+    if bench.target not in data.variables:
         raise BlindSplit(
             f"{collection['id']} {collection['version']} {split} is blind: its public file "
             f"carries no {bench.target}, and only the catalogue that published it can score it "
@@ -91,16 +96,16 @@ def primary_of(collection: dict[str, Any], split: str) -> str:
 
 def report(collection: dict[str, Any], scores: Mapping[str, Score]) -> dict[str, Any]:
     """Scores of several splits side by side, robustness gaps, and the baselines' scores; of a
-    blind split, only its whole-split metrics (``metrics.sealed``)."""
+    blind split, only its primary metric (``metrics.sealed``)."""
     bench = Benchmark.from_collection(collection)
     rows = []
     reference = next((s for s in scores if split_entry(collection, s)["role"] == "test"), None)
     directions = {m.name: m.direction for m in bench.metrics or ()}
     for name, score in scores.items():
         entry = split_entry(collection, name)
-        if entry.get("blind"):
-            score = metrics.sealed(score)
         primary = primary_of(collection, name)
+        if entry.get("blind"):
+            score = metrics.sealed(score, primary)
         row: dict[str, Any] = {
             **score.to_dict(),
             "role": entry["role"],

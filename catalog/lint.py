@@ -123,12 +123,20 @@ def _blind(bench: Benchmark, split: Split) -> list[Finding]:
         found.append(Finding(at, "blind, but missing: the checksum of its truth (truth_checksum)"))
     if split.class_objects:
         found.append(Finding(at, "blind, but publishes its objects per class"))
+    primary = bench.primary(split.name)
     for baseline in bench.baselines or ():
-        if any(benchmark.per_class(k) for k in (baseline.scores or {}).get(split.name, {})):
+        more = {
+            metric
+            for found_on in (baseline.scores or {}, baseline.intervals or {})
+            for metric in found_on.get(split.name, {})
+            if metric != primary
+        }
+        if more:
             found.append(
                 Finding(
                     f"{benchmark.BASELINES}[{baseline.name}]",
-                    f"per-class scores on blind {split.name}",
+                    f"publishes {', '.join(sorted(more))} on blind {split.name}: only its "
+                    f"primary metric ({primary}) may be",
                 )
             )
     return found

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from astrobench.catalog import benchmark
 from astrobench.catalog.predictions import Predictions, Truth
 
 OUTLIER_THRESHOLD = 0.15
@@ -208,15 +207,16 @@ class Score:
         return record
 
 
-def sealed(score: Score) -> Score:
-    """What may be said of a score on a blind split: the metrics of the whole split and their
-    intervals. Per-class metrics and the confusion matrix go, since beside the predictions they
-    were computed from they tell which examples belong to which class."""
+def sealed(score: Score, primary: str) -> Score:
+    """What may be said of a score on a blind split: its primary metric and that metric's
+    interval. Every further number answers more of a prober's questions: per-class metrics and
+    the confusion matrix, beside the predictions they were computed from, tell which examples
+    belong to which class, and each aggregate metric is one more equation in the answers."""
     return Score(
         split=score.split,
         n=score.n,
-        metrics={k: v for k, v in score.metrics.items() if not benchmark.per_class(k)},
-        intervals={k: v for k, v in score.intervals.items() if not benchmark.per_class(k)},
+        metrics={k: v for k, v in score.metrics.items() if k == primary},
+        intervals={k: v for k, v in score.intervals.items() if k == primary},
     )
 
 

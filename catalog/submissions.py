@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from astrobench.catalog import evaluation, predictions
+from astrobench.catalog import citation, evaluation, predictions
 from astrobench.catalog.auth import Principal
+from astrobench.catalog.citation import Citable
 from astrobench.catalog.errors import InvalidParameter, SubmissionNotFound, TooManySubmissions
 from astrobench.catalog.extension import Benchmark
 from astrobench.catalog.predictions import Truth
@@ -123,6 +124,33 @@ class Submission:
     files: list[SubmittedFile] = field(default_factory=list)
 
 
+def bibtex(found: Submission, url: str, benchmark: Citable) -> str:
+    """BibTeX for a submission at its stable ``url``, then for the benchmark version it was
+    scored on (with its DOI), which the first entry names: a result is cited with its data."""
+    details = found.details
+    splits = ", ".join(f.split for f in found.files)
+    note = (
+        f"Predictions for the {found.dataset} {found.version} benchmark "
+        f"(doi:{benchmark.doi}, cited as {citation.key(benchmark)}), scored on {splits} by "
+        f"{found.evaluator} on {found.created:%Y-%m-%d}. Code: {details.code_url}"
+    )
+    if details.paper_doi:
+        note += f". Paper: doi:{details.paper_doi}"
+    fields = {
+        "author": "{" + citation.escape(found.token) + "}",
+        "title": "{"
+        + citation.escape(f"{details.model_name}: {found.dataset} {found.version}")
+        + "}",
+        "year": str(found.created.year),
+        "month": found.created.strftime("%b").lower(),
+        "howpublished": "astrobench leaderboard submission",
+        "url": url,
+        "note": citation.escape(note),
+    }
+    key = re.sub(r"[^A-Za-z0-9]+", "_", f"astrobench_{found.id}")
+    return citation.entry(key, fields) + "\n" + citation.bibtex(benchmark)
+
+
 def evaluation_splits(collection: dict[str, Any]) -> list[str]:
     """The splits of a version that submissions are scored on."""
     splits = Benchmark.from_collection(collection).splits or ()
@@ -216,6 +244,13 @@ def submit(
             session.flush()
             session.add_all(files)
     return get(store, first or row.id), first is None
+
+
+def check_limit(store: Store, principal: Principal, dataset: str, limit: Limit = Limit()) -> None:
+    """``TooManySubmissions`` if the token has used its window on ``dataset`` up already: asked
+    before scoring, so that a token at its limit costs the catalogue no scoring work."""
+    with store.session() as session:
+        _check_limit(session, principal.name, dataset, limit, naive_utc(datetime.now(timezone.utc)))
 
 
 def record_blind_scoring(

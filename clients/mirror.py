@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from astrobench import static
 from astrobench.cache import sha256_of
 from astrobench.catalog.release import sha256_stream
 from astrobench.client import Client
-from astrobench.errors import InvalidRequest
+from astrobench.errors import InvalidRequest, ServerError
 from astrobench.io import locations
 from astrobench.transfer import Download, download, progress_bar
 
@@ -195,8 +196,13 @@ def _mirror_dataset(
         for item in items:
             path = static.item_path(name, version, item["id"])
             target.write_json(path, static.static_item(item, client.url))
+        board = _board(client, name, version, log)
+        kept = target.read_json(static.leaderboard_path(name, version)) or {}
+        if board is not None and _ranked(board) != _ranked(kept):  # else the tree is unchanged
+            target.write_json(static.leaderboard_path(name, version), board)
+        board = board or (kept or None)
         ids = [item["id"] for item in items]
-        record = static.static_collection(collection, ids, client.url, held)
+        record = static.static_collection(collection, ids, client.url, held, board is not None)
         target.write_json(static.collection_path(name, version), record)
         report.versions.append(f"{name} {version}")
         copied, skipped = report.copied - copied, report.skipped - skipped
@@ -205,6 +211,29 @@ def _mirror_dataset(
     catalog = static.dataset_catalog(name, latest, target.held(name), latest["version"])
     target.write_json(static.dataset_path(name), catalog)
     return str(latest.get("title", name))
+
+
+def _board(
+    client: Client, name: str, version: str, log: Callable[[str], None]
+) -> dict[str, Any] | None:
+    """A version's leaderboard as the source ranks it now, stamped with the time and place it
+    was taken from; None where the source has none (or cannot give it now: the mirror then
+    keeps the board of its last sync)."""
+    path = f"/collections/{name}/versions/{version}/leaderboard"
+    try:
+        board = client.get(path)
+    except (InvalidRequest, LookupError):
+        return None
+    except ServerError as error:
+        log(f"{name} {version}: leaderboard not synced ({error})")
+        return None
+    synced = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {**board, "synced": synced, "source": client.url + path}
+
+
+def _ranked(board: dict[str, Any]) -> dict[str, Any]:
+    """What a board says, without when and whence it was taken."""
+    return {k: v for k, v in board.items() if k not in ("synced", "source")}
 
 
 def _copy_files(

@@ -54,6 +54,10 @@ def collection_path(dataset: str, version: str) -> str:
     return f"{dataset}/{version}/collection.json"
 
 
+def leaderboard_path(dataset: str, version: str) -> str:
+    return f"{dataset}/{version}/leaderboard.json"
+
+
 def item_path(dataset: str, version: str, item_id: str) -> str:
     return f"{dataset}/{version}/items/{item_id}.json"
 
@@ -109,10 +113,15 @@ def static_item(item: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def static_collection(
-    collection: dict[str, Any], item_ids: list[str], source: str, held: set[str]
+    collection: dict[str, Any],
+    item_ids: list[str],
+    source: str,
+    held: set[str],
+    board: bool = False,
 ) -> dict[str, Any]:
     """A version's Collection for the tree; version links to versions in ``held`` stay inside
-    it, others point back at the source."""
+    it, others point back at the source; with ``board``, its leaderboard link points at the
+    board kept beside it."""
     record = copy.deepcopy(collection)
     dataset, version = record["id"], record["version"]
     here = collection_path(dataset, version)
@@ -132,7 +141,11 @@ def static_collection(
     own = next((ln["href"] for ln in collection.get("links", []) if ln["rel"] == "self"), None)
     if own:
         links.append({"rel": "via", "href": own, "type": JSON, "title": "Source catalogue"})
-    record["links"] = links + _kept(collection)
+    kept = _kept(collection)
+    if board:
+        kept = [link for link in kept if link.get("rel") != "leaderboard"]
+        links.append(_link("leaderboard", leaderboard_path(dataset, version), here))
+    record["links"] = links + kept
     _localise_assets(record, source, here)
     return record
 

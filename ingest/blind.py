@@ -5,8 +5,9 @@ scored on it. ``withhold`` then rewrites the public file without the target (and
 that give it away, ``Release.answers``) and writes the truth (example ids, target, and the object
 of each example) to a file of its own, which the publisher hands to the catalogue's store: it is
 never an asset, never served and never mirrored. The split's record commits to the truth by its
-checksum (extension v1.6.0). Its class counts, and the baselines' per-class scores on it, are
-left out: beside the baselines' published predictions they would tell which example is which.
+checksum (extension v1.6.0). Its class counts, and every score of the baselines on it but the
+primary metric, are left out: beside the baselines' published predictions they would tell which
+example is which.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from astrobench.ingest import kit
 def withhold(release: Release, workdir: Path) -> Release:
     """``release`` with every blind split's answers moved out of its public file (once: a split
     with its truth file already written is left as it is)."""
-    blind = {s.name for s in release.splits if s.blind}
+    fields = release.benchmark
+    primary = next((m["name"] for m in fields.get(benchmark.METRICS, []) if m.get("primary")), "")
+    blind = {s.name: (s.criteria or {}).get("primary", primary) for s in release.splits if s.blind}
     if not blind:
         return release
-    fields = release.benchmark
     target, unit = fields[benchmark.TARGET], fields.get(benchmark.OBJECT)
     withheld = (target, *release.answers)
     splits = [
@@ -70,19 +72,16 @@ def _withheld(
     )
 
 
-def _sealed(entry: dict[str, Any], blind: set[str]) -> dict[str, Any]:
-    """A baseline's record with only whole-split scores on the blind splits."""
+def _sealed(entry: dict[str, Any], blind: dict[str, str]) -> dict[str, Any]:
+    """A baseline's record with only the primary metric on each blind split (``blind``: split
+    -> its primary metric), as ``metrics.sealed`` reports a scoring of one."""
     entry = dict(entry)
     if "diagnostics" in entry:
         entry["diagnostics"] = {s: d for s, d in entry["diagnostics"].items() if s not in blind}
     for key in ("scores", "intervals"):
         if key in entry:
             entry[key] = {
-                split: {
-                    k: v
-                    for k, v in found.items()
-                    if not (split in blind and benchmark.per_class(k))
-                }
+                split: {k: v for k, v in found.items() if split not in blind or k == blind[split]}
                 for split, found in entry[key].items()
             }
     return entry

@@ -1,30 +1,16 @@
 """``GET /collections/{id}/versions/{v}/leaderboard``: the published baselines and the
-submissions, ranked on each evaluation split, in groups of statistically tied entries (see
-``catalog.leaderboard``). Built once per generation of the catalogue: a new submission or
-version rebuilds it."""
+submissions, ranked on each evaluation split, in groups of statistically tied entries (built by
+``boards``), as JSON or as a page."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
-from astrobench.catalog import benchmark, evaluation, intervals, leaderboard, submissions
-from astrobench.catalog.extension import Benchmark
-from astrobench.catalog.leaderboard import Candidate, Ranked
-from astrobench.catalog.records import asset_href, collection_path
-from astrobench.catalog.search import SearchQuery
-from astrobench.catalog.storage import AssetStorage
-from astrobench.catalog.store import Store
-from astrobench.service import deps, negotiate, pages
+from astrobench.service import boards, deps, negotiate, pages
 from astrobench.service.errors import READ_ERRORS
 from astrobench.service.stac import FastJSONResponse
-from astrobench.service.submissions import submission_path
 
 router = APIRouter()
-PREDICTIONS = "predictions-"
-"""Asset key prefix of a baseline's predictions file on its split's item."""
 
 
 @router.get(
@@ -33,148 +19,17 @@ PREDICTIONS = "predictions-"
     description=(
         "Each evaluation split ranks the published baselines and the submissions by its primary "
         "metric, with 95% intervals. Entries whose paired bootstrap difference from their "
-        "group's best covers zero share its group: the split cannot order them."
+        "group's best covers zero share its group: the split cannot order them. Each "
+        "submission links its BibTeX; `benchmark_doi` is the DOI of the version ranked. A "
+        "static mirror serves the board as it was at its last sync (`synced`)."
     ),
     responses=READ_ERRORS,
 )
-async def board(request: Request, dataset: str, version: str) -> Response:
-    exact = await run_in_threadpool(deps.store(request).resolve, dataset, version)
-    catalogue = await run_in_threadpool(deps.published, request)
-    found = await deps.gate(request).call(
-        deps.store(request).cached,
-        f"leaderboard {dataset} {exact}",
-        lambda: build(request, dataset, exact),
-        catalogue,
-    )
+def board(request: Request, dataset: str, version: str) -> Response:
+    exact = deps.store(request).resolve(dataset, version)
+    found = boards.board(request, dataset, exact)
     if negotiate.choose(request.headers.get("accept"), [negotiate.JSON, negotiate.HTML]) == (
         negotiate.HTML
     ):
         return pages.render(request, "leaderboard.html", board=found)
     return FastJSONResponse(found, headers={"Vary": "Accept"})
-
-
-def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
-    """The board of one version, from its record, its files and its submissions."""
-    store, storage = deps.store(request), deps.storage(request)
-    collection = store.collection(dataset, version)
-    bench = Benchmark.from_collection(collection)
-    files, hrefs = _baseline_files(store, storage, dataset, version)
-    published = {b.name: b for b in bench.baselines or ()}
-    entered = submissions.listed(store, dataset, version)
-    splits = []
-    for split in submissions.evaluation_splits(collection):
-        entry = evaluation.split_entry(collection, split)
-        metric = evaluation.primary_of(collection, split)
-        direction = next(
-            (m.direction for m in bench.metrics or () if m.name == metric and m.direction),
-            "maximize",
-        )
-        candidates = [
-            Candidate(
-                name,
-                (published[name].kind if name in published else None) or "baseline",
-                texts[split],
-                {
-                    "baseline": name,
-                    "command": published[name].command if name in published else None,
-                    "predictions": deps.base_url(request) + hrefs[name][split],
-                },
-            )
-            for name, texts in files.items()
-            if split in texts
-        ] + [
-            Candidate(
-                s.details.model_name,
-                "submission",
-                submissions.predictions_text(store, s.id, split),
-                _submission_about(request, s, split),
-            )
-            for s in entered
-            if split in [f.split for f in s.files]
-        ]
-        truth = deps.splits(request).truth(dataset, version, split)
-        ranked = leaderboard.rank(truth, entry.get("criteria"), metric, direction, candidates)
-        splits.append(
-            {
-                "split": split,
-                "role": entry["role"],
-                "primary": metric,
-                "direction": direction,
-                "entries": [_entry(r) for r in ranked],
-            }
-        )
-    test: list[dict[str, Any]] = next((s["entries"] for s in splits if s["role"] == "test"), [])
-    on_test = {_identity(row): row["value"] for row in test}
-    for found in splits:  # a robustness split's gap: an entry's score there minus on the test
-        for row in found["entries"] if found["role"] == "robustness" and test else ():
-            base = on_test.get(_identity(row))
-            row["gap"] = None if base is None or row["value"] is None else row["value"] - base
-    return {
-        "dataset": dataset,
-        "version": version,
-        "intervals": {"confidence": intervals.CONFIDENCE, "unit": bench.object or "example"},
-        "splits": splits,
-        "links": [
-            deps.link(request, "self", f"{collection_path(dataset, version)}/leaderboard"),
-            deps.link(request, "collection", collection_path(dataset, version)),
-            deps.link(
-                request,
-                "submissions",
-                f"{collection_path(dataset, version)}/submissions",
-                title="Every submission",
-            ),
-        ],
-    }
-
-
-def _identity(row: dict[str, Any]) -> str:
-    """Which entry a board row is, the same on every split: a submission's id, a baseline's name."""
-    return str(row.get("submission") or row["name"])
-
-
-def _entry(ranked: Ranked) -> dict[str, Any]:
-    return {
-        "rank": ranked.rank,
-        "group": ranked.group,
-        "name": ranked.candidate.name,
-        "kind": ranked.candidate.kind,
-        "value": ranked.value,
-        "interval": ranked.interval,
-        "versus_group_head": ranked.versus_head,
-        **ranked.candidate.about,
-    }
-
-
-def _baseline_files(
-    store: Store, storage: AssetStorage, dataset: str, version: str
-) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """Baseline -> split -> its published predictions file, and the file's href."""
-    found: dict[str, dict[str, str]] = {}
-    hrefs: dict[str, dict[str, str]] = {}
-    for item in store.items(dataset, version, SearchQuery(limit=10_000)).items:
-        split = item["properties"].get(benchmark.SPLIT)
-        for key, asset in item.get("assets", {}).items():
-            if key.startswith(PREDICTIONS) and split:
-                path = asset["href"].removeprefix(asset_href(""))
-                with storage.open(path) as handle, storage.failures(f"reading {path!r}"):
-                    text = handle.read().decode("utf-8")
-                name = key.removeprefix(PREDICTIONS)
-                found.setdefault(name, {})[split] = text
-                hrefs.setdefault(name, {})[split] = asset["href"]
-    return found, hrefs
-
-
-def _submission_about(
-    request: Request, found: submissions.Submission, split: str
-) -> dict[str, Any]:
-    path = submission_path(found.id)
-    details = found.details
-    return {
-        "submission": found.id,
-        "href": deps.base_url(request) + path,
-        "code_url": details.code_url,
-        "paper_doi": details.paper_doi,
-        "predictions": deps.base_url(request) + f"{path}/predictions/{split}.csv",
-        "trained_on": list(details.trained_on),
-        "created": found.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }

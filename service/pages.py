@@ -15,7 +15,7 @@ from astrobench.catalog import citation, schemaorg
 from astrobench.catalog.doi import DoiScheme
 from astrobench.catalog.extension import Benchmark, Card
 from astrobench.catalog.records import collection_path, iso
-from astrobench.service import deps, exports, negotiate
+from astrobench.service import boards, deps, exports, negotiate
 from astrobench.service.exports import resolved
 
 
@@ -121,6 +121,7 @@ def version(request: Request, dataset: str, requested: str) -> HTMLResponse:
         primary={s.name: bench.primary(s.name) for s in bench.splits or ()},
         scored_splits=splits,
         baselines=baselines,
+        podium=boards.podium(request, dataset, c.version),
         figures=figures,
         quicklook=quicklook,
         card=[(heading, text) for heading, text in card.sections() if text],

@@ -78,7 +78,9 @@ async def evaluate(
     exact = await run_in_threadpool(catalogue.resolve, dataset, version)
     collection = await run_in_threadpool(catalogue.collection, dataset, exact)
     hidden = [name for name in texts if blind.is_blind(collection, name)]
-    principal = _blind_scorer(request, dataset, exact, hidden) if hidden else None
+    principal = None
+    if hidden:
+        principal = await run_in_threadpool(_blind_scorer, request, dataset, exact, hidden)
     truths = {  # read from storage through the gate, then kept (see ``splits``)
         name: await deps.gate(request).call(splits.truth, dataset, exact, name) for name in texts
     }
@@ -103,6 +105,8 @@ def _blind_scorer(request: Request, dataset: str, version: str, hidden: list[str
         )
     principal = authenticate(deps.store(request), request.headers.get("authorization"))
     principal.require_submit()
+    limit = Limit(settings.submissions_per_day)
+    submissions.check_limit(deps.store(request), principal, dataset, limit)
     return principal
 
 

@@ -14,7 +14,7 @@ from astrobench.catalog import submissions
 from astrobench.catalog.errors import InvalidParameter
 from astrobench.catalog.records import collection_path, iso
 from astrobench.catalog.submissions import Details, Limit, Submission
-from astrobench.service import deps
+from astrobench.service import deps, exports
 from astrobench.service.errors import READ_ERRORS, responses
 from astrobench.service.stac import FastJSONResponse
 from astrobench.service.transactions import Writer
@@ -28,6 +28,10 @@ _FIELDS = ("model_name", "description", "code_url", "paper_doi", "software", "tr
 
 def submission_path(submission_id: str) -> str:
     return f"/submissions/{submission_id}"
+
+
+def bibtex_path(submission_id: str) -> str:
+    return f"{submission_path(submission_id)}/export/bibtex"
 
 
 def as_json(request: Request, found: Submission) -> dict[str, Any]:
@@ -49,6 +53,7 @@ def as_json(request: Request, found: Submission) -> dict[str, Any]:
         "software": details.software,
         "trained_on": list(details.trained_on),
         "scored_on": [f.split for f in found.files],
+        "benchmark_doi": deps.doi_scheme(request).version(found.dataset, found.version),
         "intervals": found.report.get("intervals"),
         "directions": found.report.get("directions"),
         "splits": found.report.get("splits"),
@@ -63,6 +68,14 @@ def as_json(request: Request, found: Submission) -> dict[str, Any]:
         ],
         "links": [
             deps.link(request, "self", path, title=f"Submission {found.id}"),
+            deps.link(request, "cite-as", path, title="Its stable URL"),
+            deps.link(
+                request,
+                "describedby",
+                bibtex_path(found.id),
+                "application/x-bibtex",
+                title="BibTeX",
+            ),
             deps.link(request, "collection", version, title=f"{found.dataset} {found.version}"),
             *(
                 deps.link(
@@ -181,6 +194,21 @@ def listed(request: Request, dataset: str, version: str) -> Response:
 )
 def one(request: Request, submission_id: str) -> Response:
     return FastJSONResponse(as_json(request, submissions.get(deps.store(request), submission_id)))
+
+
+@router.get(
+    "/submissions/{submission_id}/export/bibtex",
+    summary="BibTeX for a submission, then for the benchmark version it was scored on (its DOI)",
+    response_class=Response,
+    responses={200: {"content": {"application/x-bibtex": {}}}, **READ_ERRORS},
+)
+def bibtex(request: Request, submission_id: str) -> Response:
+    found = submissions.get(deps.store(request), submission_id)
+    benchmark = exports.resolved(request, found.dataset, found.version).citable
+    url = deps.base_url(request) + submission_path(found.id)
+    return Response(
+        submissions.bibtex(found, url, benchmark), media_type="application/x-bibtex; charset=utf-8"
+    )
 
 
 @router.get(

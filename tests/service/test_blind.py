@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,8 +71,8 @@ def test_blind_files_carry_no_label_and_the_truth_is_never_served(
             assert public.sizes["star"] == entry["count"] > 200
             with pytest.raises(BlindSplit, match="blind"):
                 evaluation.truth_of(record, split, public)
-        for baseline in record["bench:baselines"]:  # per-class scores would give answers away
-            assert not [k for k in baseline["scores"][split] if ":" in k]
+        for baseline in record["bench:baselines"]:  # other scores would give answers away
+            assert list(baseline["scores"][split]) == ["macro_f1"]
     served = {hashlib.sha256(httpx.get(h, timeout=30).content).digest() for h in hrefs}
     assert len(hrefs) >= len(served) > 40
     assert not served & {hashlib.sha256(t).digest() for t in truths.values()}
@@ -114,17 +115,21 @@ def test_blind_splits_are_scored_for_submit_tokens_within_their_limit(
     third = _evaluate(strict, blind, token)
     assert third.status_code == 429 and third.json()["code"] == "TooManySubmissions"
     assert int(third.headers["retry-after"]) > 0
-    files = [("p", (f"{s}.csv", t.encode(), "text/csv")) for s, t in blind.items()]
-    submitted = httpx.post(
-        f"{strict}/collections/{DATASET}/versions/{VERSION}/submissions",
-        files=files,
-        data=DETAILS,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=120,
-    )
-    assert submitted.status_code == 429  # scorings and submissions share the limit
+    assert (
+        _submit(strict, blind, token).status_code == 429
+    )  # scorings and submissions share the limit
     public = _evaluate(strict, {"test": forest["test"]})
     assert public.status_code == 200  # a public split needs no token, and costs nothing
+
+
+def _submit(url: str, texts: dict[str, str], token: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/collections/{DATASET}/versions/{VERSION}/submissions",
+        files=[("p", (f"{s}.csv", t.encode(), "text/csv")) for s, t in texts.items()],
+        data=DETAILS,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=300,
+    )
 
 
 def test_the_leaderboard_ranks_a_blind_split(
@@ -133,18 +138,11 @@ def test_the_leaderboard_ranks_a_blind_split(
     record = collection(server, DATASET, VERSION)
     scored = [s["name"] for s in record["bench:splits"] if s["role"] in ("test", "robustness")]
     token = _token(catalogue, "blind-board", "--submit")
-    files = [("p", (f"{s}.csv", forest[s].encode(), "text/csv")) for s in scored]
-    submitted = httpx.post(
-        f"{server}/collections/{DATASET}/versions/{VERSION}/submissions",
-        files=files,
-        data=DETAILS,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=300,
-    )
+    submitted = _submit(server, {s: forest[s] for s in scored}, token)
     assert submitted.status_code == 201, submitted.text
     rows = {row["split"]: row for row in submitted.json()["splits"]}
-    for split in BLIND:
-        assert not [k for k in rows[split]["metrics"] if ":" in k]
+    for split in BLIND:  # its primary metric only: every other number would answer a prober
+        assert list(rows[split]["metrics"]) == list(rows[split]["intervals"]) == ["macro_f1"]
         assert "confusion" not in rows[split]
     assert any(":" in k for k in rows["test"]["metrics"])  # a public split keeps them
     board = httpx.get(f"{server}/collections/{DATASET}/versions/{VERSION}/leaderboard", timeout=300)
@@ -162,17 +160,40 @@ def test_the_leaderboard_ranks_a_blind_split(
         assert mine["group"] == theirs["group"]
 
 
-def test_a_mirror_holds_no_blind_truth_and_sends_blind_scoring_to_the_source(
-    server: str, truths: dict[str, bytes], forest: dict[str, str], tmp_path: Path
+def test_a_mirror_holds_no_blind_truth_and_serves_the_board_as_it_was_at_the_sync(
+    server: str,
+    catalogue: CatalogSettings,
+    truths: dict[str, bytes],
+    forest: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     dest = tmp_path / "mirror"
     mirror(server, str(dest), datasets=[DATASET], versions="latest")
     copied = {sha256_file(p) for p in dest.rglob("*") if p.is_file()}
     assert len(copied) > 40
     assert not copied & {hashlib.sha256(t).hexdigest() for t in truths.values()}
+    board_path = f"/collections/{DATASET}/versions/{VERSION}/leaderboard"
+    kept = json.loads((dest / DATASET / VERSION / "leaderboard.json").read_text())
+    assert kept["source"] == server + board_path and kept["synced"]
+    at_sync = httpx.get(server + board_path, timeout=300).json()
+    assert {k: v for k, v in kept.items() if k not in ("synced", "source")} == at_sync
+    token = _token(catalogue, "blind-after-sync", "--submit")
+    later = _submit(server, {"test": forest["test"]}, token)
+    assert later.status_code == 201, later.text
     env = {"ASTROBENCH_DATA_DIR": str(tmp_path / "data")}
     with running_server(env, tmp_path / "mirror.log", ["--mirror", str(dest)]) as url:
         refused = _evaluate(url, {BLIND[0]: forest[BLIND[0]]})
         assert refused.status_code == 404 and refused.json()["code"] == "TruthNotHeld"
         assert "mirror" in refused.json()["description"]
         assert _evaluate(url, {"test": forest["test"]}).status_code == 200
+        served = httpx.get(url + board_path, timeout=30)
+        assert served.json() == kept  # the board as it was at the sync
+        ids = {e.get("submission") for s in served.json()["splits"] for e in s["entries"]}
+        assert later.json()["id"] not in ids
+        page = httpx.get(url + board_path, headers={"Accept": "text/html"}, timeout=30).text
+        assert "as it was at its last sync" in page and kept["synced"] in page
+        collection_links = httpx.get(f"{url}/collections/{DATASET}/versions/{VERSION}").json()
+        [link] = [ln for ln in collection_links["links"] if ln["rel"] == "leaderboard"]
+        assert link["href"] == url + board_path
+        older = httpx.get(f"{url}/collections/{DATASET}/versions/2.0.0/leaderboard", timeout=30)
+        assert older.status_code == 404  # only the latest version was mirrored

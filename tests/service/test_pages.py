@@ -71,9 +71,10 @@ def test_helpful_404_pages(server: str) -> None:
 def test_version_page_shows_what_a_reader_needs(server: str) -> None:
     text = page(server, "/collections/ogle3-variables").text
     for expected in (
-        "10.5072/astrobench.ogle3-variables.v2.0.0",  # DOI
-        "astrobench.open(&#34;ogle3-variables&#34;, version=&#34;2.0.0&#34;",  # copyable line
-        "@misc{astrobench_ogle3_variables_2_0_0",  # copyable BibTeX
+        "10.5072/astrobench.ogle3-variables.v2.1.0",  # DOI
+        "astrobench.open(&#34;ogle3-variables&#34;, version=&#34;2.1.0&#34;",  # copyable line
+        "@misc{astrobench_ogle3_variables_2_1_0",  # copyable BibTeX
+        "Blind splits",  # what is blind, and why
         "random-forest",  # baseline scores
         "test-unseen",  # splits
         "Lessons learned",  # the card

@@ -4,6 +4,7 @@ are scored as the catalogue published them; tokens, repeats, the rate limit and 
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pybtex.database import parse_string
 
+from astrobench.catalog.doi import TEST_PREFIX
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.service.process import running_server
 from tests.service.test_scoring import collection, published_predictions
@@ -253,3 +256,63 @@ def test_a_version_links_its_leaderboard(server: str) -> None:
         f"{server}/collections/{DATASET}/versions/{VERSION}", headers={"Accept": "text/html"}
     )
     assert f'href="{link["href"]}"' in page.text
+
+
+def test_a_submission_is_cited_with_its_benchmark_and_changes_no_dataset_record(
+    server: str, catalogue: CatalogSettings, evaluated: dict[str, str]
+) -> None:
+    version_url = f"{server}/collections/{DATASET}/versions/{VERSION}"
+    oai = f"{server}/oai?verb=ListRecords&metadataPrefix=oai_datacite"
+
+    def records() -> list[str]:  # the DataCite record, and what OAI-PMH harvesters see
+        listed = re.sub(r"<responseDate>[^<]*</responseDate>", "", httpx.get(oai).text)
+        return [httpx.get(f"{version_url}/export/datacite").text, listed]
+
+    before = records()
+    token = _token(catalogue, "submit-cited", "--submit")
+    submitted = _post(
+        server, {"test": _shuffled(evaluated["test"])}, token, paper_doi="10.1234/x_y"
+    )
+    assert submitted.status_code == 201, submitted.text
+    found = submitted.json()
+    assert found["benchmark_doi"] == f"{TEST_PREFIX}/astrobench.{DATASET}.v{VERSION}"
+    [cite_as] = [ln for ln in found["links"] if ln["rel"] == "cite-as"]
+    assert cite_as["href"] == f"{server}/submissions/{found['id']}"
+    [described] = [ln for ln in found["links"] if ln["rel"] == "describedby"]
+    answer = httpx.get(described["href"])
+    assert answer.headers["content-type"].startswith("application/x-bibtex")
+    entries = parse_string(answer.text, "bibtex").entries
+    mine, benchmark = entries.values()
+    assert mine.fields["url"] == cite_as["href"]
+    assert mine.persons["author"][0].last_names == ["{submit-cited}"]
+    assert mine.fields["year"] == found["created"][:4]
+    note = mine.fields["note"]
+    assert f"doi:{found['benchmark_doi']}" in note and benchmark.key.replace("_", r"\_") in note
+    assert "scored on test by astrobench" in note and r"doi:10.1234/x\_y" in note
+    assert benchmark.fields["doi"] == found["benchmark_doi"]
+    dataset = parse_string(httpx.get(f"{version_url}/export/bibtex").text, "bibtex")
+    assert dict(dataset.entries[benchmark.key].fields) == dict(benchmark.fields)
+    board = httpx.get(f"{version_url}/leaderboard", timeout=300).json()
+    assert board["benchmark_doi"] == found["benchmark_doi"]
+    [row] = [e for e in board["splits"][0]["entries"] if e.get("submission") == found["id"]]
+    assert row["bibtex"] == described["href"]
+    # submissions are not datasets: the DataCite record and the OAI-PMH listing do not change
+    assert records() == before
+
+
+def test_the_version_page_shows_the_top_of_its_leaderboard(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    version_url = f"{server}/collections/{DATASET}/versions/{VERSION}"
+    board = httpx.get(f"{version_url}/leaderboard", timeout=300).json()
+    test = next(s for s in board["splits"] if s["role"] == "test")
+    browser.get(version_url)
+    podium = browser.find_element("css selector", "table.podium")
+    rows = podium.find_elements("css selector", "tbody tr")
+    assert len(rows) == min(5, len(test["entries"]))
+    for row, entry in zip(rows, test["entries"], strict=False):
+        cells = row.find_elements("tag name", "td")
+        assert int(cells[0].text) == entry["rank"] and entry["name"] in cells[2].text
+        assert cells[3].text == f"{entry['value']:.4g}"
+    section = browser.find_element("id", "leaderboard").find_element("xpath", "following::p")
+    link = section.find_element("link text", "The full leaderboard")
+    assert link.get_attribute("href") == f"{version_url}/leaderboard"
+    assert f"all {len(test['entries'])} entries" in section.text
