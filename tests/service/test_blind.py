@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -76,15 +75,6 @@ def test_blind_files_carry_no_label_and_the_truth_is_never_served(
     served = {hashlib.sha256(httpx.get(h, timeout=30).content).digest() for h in hrefs}
     assert len(hrefs) >= len(served) > 40
     assert not served & {hashlib.sha256(t).digest() for t in truths.values()}
-
-
-@pytest.fixture(scope="module")
-def strict(catalogue: CatalogSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second server on the same catalogue that allows two scorings a day."""
-    log = tmp_path_factory.mktemp("strict-blind") / "server.log"
-    env = {"ASTROBENCH_DATA_DIR": str(catalogue.data_dir), "ASTROBENCH_SUBMISSIONS_PER_DAY": "2"}
-    with running_server(env, log) as url:
-        yield url
 
 
 def test_blind_splits_are_scored_for_submit_tokens_within_their_limit(

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -154,15 +153,6 @@ def test_bad_submissions_say_what_is_wrong(
         if s["submitted_by"] == "submit-bad"
     ]
     assert mine == []  # nothing refused was kept
-
-
-@pytest.fixture(scope="module")
-def strict(catalogue: CatalogSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second server on the same catalogue that allows two submissions a day."""
-    log = tmp_path_factory.mktemp("strict") / "server.log"
-    env = {"ASTROBENCH_DATA_DIR": str(catalogue.data_dir), "ASTROBENCH_SUBMISSIONS_PER_DAY": "2"}
-    with running_server(env, log) as url:
-        yield url
 
 
 def test_a_token_may_submit_to_a_benchmark_only_so_often(
