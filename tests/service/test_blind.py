@@ -185,5 +185,7 @@ def test_a_mirror_holds_no_blind_truth_and_serves_the_board_as_it_was_at_the_syn
         collection_links = httpx.get(f"{url}/collections/{DATASET}/versions/{VERSION}").json()
         [link] = [ln for ln in collection_links["links"] if ln["rel"] == "leaderboard"]
         assert link["href"] == url + board_path
+        refused = _submit(url, {"test": forest["test"]}, token)
+        assert refused.status_code == 405 and refused.json()["code"] == "ReadOnly"
         older = httpx.get(f"{url}/collections/{DATASET}/versions/2.0.0/leaderboard", timeout=30)
         assert older.status_code == 404  # only the latest version was mirrored
