@@ -3,12 +3,14 @@ checksums, after checking that this environment has the software the version was
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from astrobench.catalog.records import release_records
+from astrobench.catalog import benchmark
+from astrobench.catalog.records import release_records, release_truths
 from astrobench.catalog.release import SHA256_MULTIHASH_PREFIX
 from astrobench.ingest.publish import build
 from astrobench.ingest.recipe import Recipe
@@ -39,9 +41,20 @@ def software_of(collection: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
+TRUTH = "truth of "
+"""How a blind split's withheld truth file is named among the files compared: it is no asset,
+but its record commits to its checksum, and a rebuild checks that commitment too."""
+
+
 def published_files(records: list[dict[str, Any]]) -> dict[str, str]:
-    """Storage key -> sha256 of every file a version's Collection and Items publish."""
-    found = {}
+    """Storage key -> sha256 of every file a version's Collection and Items publish, and of each
+    blind split's truth, as its record commits to it (``TRUTH`` + split)."""
+    found = {
+        TRUTH + split["name"]: split["truth_checksum"][len(SHA256_MULTIHASH_PREFIX) :]
+        for record in records
+        for split in record.get(benchmark.SPLITS) or ()
+        if split.get("truth_checksum", "").startswith(SHA256_MULTIHASH_PREFIX)
+    }
     for record in records:
         for asset in (record.get("assets") or {}).values():
             href, checksum = asset.get("href", ""), asset.get("file:checksum", "")
@@ -62,7 +75,8 @@ def rebuild(
     baselines' source packages fetched into ``source_dir``)."""
     release = build(recipe, version, sources, workdir, report, source_dir)
     _, _, assets = release_records(release)
-    return {a.path: a.sha256 for a in assets}
+    truths = {TRUTH + s: hashlib.sha256(t).hexdigest() for s, t in release_truths(release).items()}
+    return {**{a.path: a.sha256 for a in assets}, **truths}
 
 
 def compare(published: dict[str, str], rebuilt: dict[str, str]) -> list[Check]:

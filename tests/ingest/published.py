@@ -7,10 +7,11 @@ from typing import Any
 
 import xarray as xr
 
-from astrobench.catalog.records import release_records
+from astrobench.catalog.records import release_records, release_truths
 from astrobench.catalog.settings import CatalogSettings
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import SearchQuery, Store
+from astrobench.ingest.blind import withhold
 from astrobench.ingest.recipe import get_recipe
 
 
@@ -59,14 +60,19 @@ def rebuilds_identically(
     limit: int | None = None,
 ) -> bool:
     """Whether the recipe builds a version's split files again (as small as the session's
-    catalogue built it: ``limit``) with the published checksums."""
+    catalogue built it: ``limit``) with the published checksums, blind splits without their
+    answers and with the truth their records commit to."""
     recipe = get_recipe(dataset)
     sources = {s.name: s.fetch(source_dir) for s in recipe.sources}
     workdir.mkdir(parents=True, exist_ok=True)
-    _, _, rebuilt = release_records(recipe.build(version, sources, workdir, limit))
+    release = withhold(recipe.build(version, sources, workdir, limit), workdir)
+    _, _, rebuilt = release_records(release)
     store = Store(catalogue.database_url)
     try:
         published = {a.path: a.sha256 for a in store.version_assets(dataset, version)}
+        truths = {s: store.truth(dataset, version, s) for s in release_truths(release)}
     finally:
         store.close()
-    return {a.path: a.sha256 for a in rebuilt}.items() <= published.items()
+    return {a.path: a.sha256 for a in rebuilt}.items() <= published.items() and (
+        truths == release_truths(release)
+    )

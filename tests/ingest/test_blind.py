@@ -23,6 +23,7 @@ from astrobench.catalog.records import release_records, release_truths
 from astrobench.catalog.release import Release, SplitFile, multihash
 from astrobench.catalog.storage import AssetStorage
 from astrobench.catalog.store import Store
+from astrobench.ingest import rebuild
 from astrobench.ingest.blind import withhold
 from astrobench.ingest.publish import LocalTarget, publish
 
@@ -204,3 +205,11 @@ def test_a_mirror_publishes_blind_splits_without_their_truth(
     assert store.publish(collection, items, assets, truths=None)
     with pytest.raises(TruthNotHeld, match="does not hold its truth"):
         store.truth("toy-blind", "1.0.0", "test-blind")
+
+
+def test_a_rebuild_checks_the_truth_a_blind_split_commits_to(withheld: Release) -> None:
+    collection, items, _ = release_records(withheld)
+    published = rebuild.published_files([collection, *items])
+    truth = withheld.splits[2].truth.read_bytes()  # type: ignore[union-attr]
+    assert published[rebuild.TRUTH + "test-blind"] == hashlib.sha256(truth).hexdigest()
+    assert len(published) == 3 + 1  # the three split files, and the truth

@@ -18,7 +18,7 @@ OAI = "{http://www.openarchives.org/OAI/2.0/}"
 KERNEL = "{http://datacite.org/schema/kernel-4}"
 VERSIONS = {
     "sn-spectra": ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0"],
-    "ogle3-variables": ["1.0.0", "2.0.0"],
+    "ogle3-variables": ["1.0.0", "2.0.0", "2.1.0"],
     "sdss-photoz": ["1.0.0"],
     "ngc-morphology": ["1.0.0", "1.1.0"],
     "dso-images": ["1.0.0", "1.1.0"],
