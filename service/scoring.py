@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from astrobench.catalog import blind, evaluation, predictions, submissions
 from astrobench.catalog.auth import Principal, authenticate
-from astrobench.catalog.errors import InvalidParameter, TruthNotHeld
+from astrobench.catalog.errors import InvalidParameter, ReadOnly, TruthNotHeld
 from astrobench.catalog.predictions import Truth
 from astrobench.catalog.submissions import Limit
 from astrobench.service import deps
@@ -61,10 +61,10 @@ def _bodies(content_type: str, body: bytes, split: str | None) -> dict[str, str]
         "baselines' scores on the same splits. A blind split (`bench:splits[].blind`) is scored "
         "only for a token made with `astrobench token create NAME --submit`, and each such "
         "request counts against the token's ASTROBENCH_SUBMISSIONS_PER_DAY, as a submission "
-        "does (429 beyond); only its whole-split metrics are returned. Example body:"
+        "does (429 beyond); only its primary metric is returned. Example body:"
         f"\n\n```\n{EXAMPLE}```"
     ),
-    responses=responses(400, 401, 403, 404, 413, 415, 429, 503),
+    responses=responses(400, 401, 403, 404, 405, 413, 415, 429, 503),
 )
 async def evaluate(
     request: Request,
@@ -98,10 +98,15 @@ def _blind_scorer(request: Request, dataset: str, version: str, hidden: list[str
     against its limit. A mirror holds no blind truth and sends callers to the source."""
     named = f"{dataset} {version} {', '.join(hidden)}"
     settings = deps.settings(request)
-    if settings.read_only:
+    if settings.mirror_url:
         raise TruthNotHeld(
             f"{named}: blind, and this catalogue is a mirror, which holds no blind truth; the "
             "catalogue it mirrors scores it"
+        )
+    if settings.read_only:  # a scoring of a blind split is counted: a write
+        raise ReadOnly(
+            f"{named}: blind, and scoring it counts against a limit, which this "
+            "read-only catalogue cannot record; score it at the writable one"
         )
     principal = authenticate(deps.store(request), request.headers.get("authorization"))
     principal.require_submit()
