@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from astrobench.catalog.metrics import OUTLIER_THRESHOLD, expected_labels, residual, shear_biases
+from astrobench.catalog.metrics import (
+    OUTLIER_THRESHOLD,
+    expected_labels,
+    residual,
+    shear_biases,
+    wants,
+)
 from astrobench.catalog.predictions import Predictions, Truth
 
 CONFIDENCE = 0.95
@@ -198,12 +204,16 @@ def _classification(
     for k, name in enumerate(present):
         found[f"completeness:{name}"] = completeness[:, k]
         found[f"purity:{name}"] = purity[:, k]
-    if predictions.scores is not None:
+    if predictions.scores is not None and wants(criteria, "roc_auc"):
         found["roc_auc"] = _roc_auc(expected, predictions.scores, truth.classes, weights)
     unknown = str((criteria or {}).get("unknown_label", truth.unknown_label))
     found["coverage"] = weights @ (predicted != unknown).astype(float) / weights.sum(axis=1)
     novel = np.isin(truth.values.astype(str), list((criteria or {}).get("unseen_classes", [])))
-    if predictions.scores is not None and 0 < np.count_nonzero(novel) < novel.size:
+    if (
+        predictions.scores is not None
+        and 0 < np.count_nonzero(novel) < novel.size
+        and wants(criteria, "novelty_auroc")
+    ):
         found["novelty_auroc"] = _auc(novel, 1 - predictions.scores.max(axis=1), weights)
     return found
 

@@ -69,9 +69,10 @@ def rank(
     ``minimize`` or ``zero``), in groups of statistically tied entries."""
     scored: list[tuple[Candidate, float | None, list[float] | None, NDArray[np.float64] | None]]
     scored = []
+    only = {**(criteria or {}), "metrics": [metric]}  # the others would not change the order
     for candidate in candidates:
         found, every = evaluation.scored_and_drawn(
-            truth, predictions.parse(candidate.text, truth), criteria
+            truth, predictions.parse(candidate.text, truth), only
         )
         value = found.metrics.get(metric)
         drawn = every.get(metric)

@@ -227,6 +227,13 @@ def score(truth: Truth, predictions: Predictions, criteria: dict[str, Any] | Non
     return _classification(truth, predictions, criteria or {})
 
 
+def wants(criteria: dict[str, Any] | None, metric: str) -> bool:
+    """Whether ``criteria`` asks for ``metric`` (every metric, where it names none): a costly
+    one (a ROC-AUC) is computed only then."""
+    names = (criteria or {}).get("metrics")
+    return not names or metric in names
+
+
 def _wanted(names: list[str] | None, metrics: dict[str, float]) -> dict[str, float]:
     if not names:
         return metrics
@@ -309,14 +316,18 @@ def _classification(truth: Truth, predictions: Predictions, criteria: dict[str, 
     for name, c, p in zip(present, completeness, purity, strict=True):
         metrics[f"completeness:{name}"] = float(c)
         metrics[f"purity:{name}"] = float(p)
-    if predictions.scores is not None:
+    if predictions.scores is not None and wants(criteria, "roc_auc"):
         auc = _roc_auc(np.array(expected, dtype=object), predictions.scores, truth.classes)
         if auc is not None:
             metrics["roc_auc"] = auc
     unknown = str(criteria.get("unknown_label", truth.unknown_label))
     metrics["coverage"] = float(np.mean([p != unknown for p in predicted]))
     novel = np.isin(truth.values.astype(str), list(criteria.get("unseen_classes", [])))
-    if predictions.scores is not None and 0 < np.count_nonzero(novel) < novel.size:
+    if (
+        predictions.scores is not None
+        and 0 < np.count_nonzero(novel) < novel.size
+        and wants(criteria, "novelty_auroc")
+    ):
         from sklearn.metrics import roc_auc_score
 
         metrics["novelty_auroc"] = float(roc_auc_score(novel, 1 - predictions.scores.max(axis=1)))
