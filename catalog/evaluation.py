@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from astrobench.catalog import intervals, metrics
+from astrobench.catalog import intervals, metrics, predictions
 from astrobench.catalog.errors import BlindSplit, InvalidParameter
 from astrobench.catalog.extension import Benchmark, MalformedRecord
 from astrobench.catalog.metrics import Score
@@ -45,7 +45,7 @@ def truth_of(collection: dict[str, Any], split: str, data: xr.Dataset) -> Truth:
             f"{collection['id']} {collection['version']} {split}: its file has no "
             f"{bench.target}, the bench:target"
         )
-    if bench.target not in data.variables:
+    if bench.target not in data.variables:  # a blind split's public file
         raise BlindSplit(
             f"{collection['id']} {collection['version']} {split} is blind: its public file "
             f"carries no {bench.target}, and only the catalogue that published it can score it "
@@ -87,6 +87,19 @@ def scored_and_drawn(
         if name in draws and (bounds := intervals.interval(draws[name]))
     }
     return dataclasses.replace(found, intervals=kept), draws
+
+
+def scored_files(
+    collection: dict[str, Any], texts: Mapping[str, str], truths: Mapping[str, Truth]
+) -> dict[str, Any]:
+    """The ``report`` of predictions files (split -> CSV text), each parsed against its split's
+    truth and scored with its criteria."""
+    scores = {}
+    for split, text in texts.items():
+        truth = truths[split]
+        criteria = split_entry(collection, split).get("criteria")
+        scores[split] = scored(truth, predictions.parse(text, truth), criteria)
+    return report(collection, scores)
 
 
 def primary_of(collection: dict[str, Any], split: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from astrobench.catalog import citation, evaluation, predictions
+from astrobench.catalog import citation, evaluation
 from astrobench.catalog.auth import Principal
 from astrobench.catalog.citation import Citable
 from astrobench.catalog.errors import InvalidParameter, SubmissionNotFound, TooManySubmissions
@@ -201,14 +201,8 @@ def submit(
     if (found := _by_key(store, key)) is not None:
         return found, False
     moment = naive_utc(now or datetime.now(timezone.utc))
-    with store.session() as session:  # before scoring, which takes a while
-        _check_limit(session, principal.name, dataset, limit, moment)
-    scores = {}
-    for split, text in texts.items():
-        criteria = evaluation.split_entry(collection, split).get("criteria")
-        truth = truths[split]
-        scores[split] = evaluation.scored(truth, predictions.parse(text, truth), criteria)
-    report = evaluation.report(collection, scores)
+    check_limit(store, principal, dataset, limit, moment)  # before scoring, which takes a while
+    report = evaluation.scored_files(collection, texts, truths)
     row = SubmissionRow(
         id=f"sub-{key[:16]}",
         key=key,
@@ -246,11 +240,18 @@ def submit(
     return get(store, first or row.id), first is None
 
 
-def check_limit(store: Store, principal: Principal, dataset: str, limit: Limit = Limit()) -> None:
+def check_limit(
+    store: Store,
+    principal: Principal,
+    dataset: str,
+    limit: Limit = Limit(),
+    now: datetime | None = None,
+) -> None:
     """``TooManySubmissions`` if the token has used its window on ``dataset`` up already: asked
     before scoring, so that a token at its limit costs the catalogue no scoring work."""
+    moment = naive_utc(now or datetime.now(timezone.utc))
     with store.session() as session:
-        _check_limit(session, principal.name, dataset, limit, naive_utc(datetime.now(timezone.utc)))
+        _check_limit(session, principal.name, dataset, limit, moment)
 
 
 def record_blind_scoring(
@@ -353,6 +354,20 @@ def listed(store: Store, dataset: str, version: str) -> list[Submission]:
     for submission_id, split, sha256, size in files:
         by_submission.setdefault(submission_id, []).append(SubmittedFile(split, sha256, size))
     return [_submission(row, by_submission.get(row.id, [])) for row in rows]
+
+
+def predictions_texts(store: Store, dataset: str, version: str) -> dict[tuple[str, str], str]:
+    """(submission id, split) -> the predictions file as sent, of every submission to one
+    version, read at once."""
+    with store.session() as session:
+        rows = session.execute(
+            select(
+                SubmissionFileRow.submission_id, SubmissionFileRow.split, SubmissionFileRow.content
+            )
+            .join(SubmissionRow, SubmissionRow.id == SubmissionFileRow.submission_id)
+            .where(SubmissionRow.dataset_id == dataset, SubmissionRow.version == version)
+        ).all()
+    return {(submission, split): text for submission, split, text in rows}
 
 
 def predictions_text(store: Store, submission_id: str, split: str) -> str:

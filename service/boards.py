@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Request
 
+from astrobench import static
 from astrobench.catalog import benchmark, evaluation, intervals, leaderboard, submissions
 from astrobench.catalog.errors import CatalogError, LeaderboardNotFound
 from astrobench.catalog.extension import Benchmark
@@ -25,11 +26,6 @@ PREDICTIONS = "predictions-"
 """Asset key prefix of a baseline's predictions file on its split's item."""
 PODIUM = 5
 """Entries a version's page shows of its board."""
-
-
-def mirrored_path(dataset: str, version: str) -> str:
-    """Where a static mirror keeps a version's board (``astrobench mirror`` writes it)."""
-    return f"{dataset}/{version}/leaderboard.json"
 
 
 def board(request: Request, dataset: str, version: str) -> dict[str, Any]:
@@ -66,7 +62,7 @@ def podium(request: Request, dataset: str, version: str) -> dict[str, Any] | Non
 
 
 def _mirrored(storage: AssetStorage, dataset: str, version: str) -> dict[str, Any]:
-    path = mirrored_path(dataset, version)
+    path = static.leaderboard_path(dataset, version)  # where ``astrobench mirror`` keeps it
     if not storage.exists(path):
         raise LeaderboardNotFound(
             f"this mirror holds no leaderboard of {dataset} {version}: it was synced from a "
@@ -85,14 +81,12 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
     files, hrefs = _baseline_files(store, storage, dataset, version)
     published = {b.name: b for b in bench.baselines or ()}
     entered = submissions.listed(store, dataset, version)
+    sent = submissions.predictions_texts(store, dataset, version)
     splits = []
     for split in submissions.evaluation_splits(collection):
         entry = evaluation.split_entry(collection, split)
         metric = evaluation.primary_of(collection, split)
-        direction = next(
-            (m.direction for m in bench.metrics or () if m.name == metric and m.direction),
-            "maximize",
-        )
+        direction = bench.direction(metric) or "maximize"
         candidates = [
             Candidate(
                 name,
@@ -110,11 +104,11 @@ def build(request: Request, dataset: str, version: str) -> dict[str, Any]:
             Candidate(
                 s.details.model_name,
                 "submission",
-                submissions.predictions_text(store, s.id, split),
+                sent[s.id, split],
                 _submission_about(request, s, split),
             )
             for s in entered
-            if split in [f.split for f in s.files]
+            if (s.id, split) in sent
         ]
         ranked = []
         if candidates:  # nothing to rank: the truth is not needed

@@ -9,10 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from astrobench.catalog import blind, evaluation, predictions, submissions
+from astrobench.catalog import blind, evaluation, submissions
 from astrobench.catalog.auth import Principal, authenticate
 from astrobench.catalog.errors import InvalidParameter, ReadOnly, TruthNotHeld
-from astrobench.catalog.predictions import Truth
 from astrobench.catalog.submissions import Limit
 from astrobench.service import deps
 from astrobench.service.errors import responses
@@ -84,7 +83,7 @@ async def evaluate(
     truths = {  # read from storage through the gate, then kept (see ``splits``)
         name: await deps.gate(request).call(splits.truth, dataset, exact, name) for name in texts
     }
-    found = await run_in_threadpool(_report, collection, texts, truths)
+    found = await run_in_threadpool(evaluation.scored_files, collection, texts, truths)
     if principal is not None:  # counted once scored: invalid predictions cost nothing
         limit = Limit(deps.settings(request).submissions_per_day)
         await run_in_threadpool(
@@ -113,14 +112,3 @@ def _blind_scorer(request: Request, dataset: str, version: str, hidden: list[str
     limit = Limit(settings.submissions_per_day)
     submissions.check_limit(deps.store(request), principal, dataset, limit)
     return principal
-
-
-def _report(
-    collection: dict[str, Any], texts: dict[str, str], truths: dict[str, Truth]
-) -> dict[str, Any]:
-    scores = {}
-    for split, text in texts.items():
-        truth = truths[split]
-        criteria = evaluation.split_entry(collection, split).get("criteria")
-        scores[split] = evaluation.scored(truth, predictions.parse(text, truth), criteria)
-    return evaluation.report(collection, scores)

@@ -27,10 +27,10 @@ class Splits:
         self.truth = lru_cache(maxsize=size)(self._truth)
         self.table = lru_cache(maxsize=size)(self._table)
 
-    def _read(self, dataset: str, version: str, split: str) -> tuple[dict[str, Any], xr.Dataset]:
+    def _read(self, collection: dict[str, Any], split: str) -> xr.Dataset:
         """A split's file, loaded; of a split in shards, the per-example variables and the
         target of every shard (never its images), concatenated."""
-        collection = self.store.collection(dataset, version)
+        dataset, version = collection["id"], collection["version"]
         evaluation.split_entry(collection, split)
         target = Benchmark.from_collection(collection).target
         items = self._items(dataset, version, split)
@@ -47,7 +47,7 @@ class Splits:
                         [n for n, v in data.data_vars.items() if v.ndim <= 1 or n == target]
                     ]
                 parts.append(data.load())
-        return collection, parts[0] if len(parts) == 1 else concatenated(parts)
+        return parts[0] if len(parts) == 1 else concatenated(parts)
 
     def _items(self, dataset: str, version: str, split: str) -> list[dict[str, Any]]:
         """The split's Item, or its shards' in order."""
@@ -66,9 +66,10 @@ class Splits:
         if blind.is_blind(collection, split):  # its public file has no target: the store's
             data = blind.truth_data(self.store.truth(dataset, version, split))
         else:
-            collection, data = self._read(dataset, version, split)
+            data = self._read(collection, split)
         return evaluation.truth_of(collection, split, data)
 
     def _table(self, dataset: str, version: str, split: str) -> croissant.Table:
-        collection, data = self._read(dataset, version, split)
+        collection = self.store.collection(dataset, version)
+        data = self._read(collection, split)
         return croissant.table(data, Benchmark.from_collection(collection).target)
